@@ -1,1 +1,1 @@
-return 0;
+return FsAudit.Host.Cli.CommandLine.Run(args);

@@ -1,0 +1,210 @@
+using System.Globalization;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+
+namespace FsAudit.Host.Configuration;
+
+/// <summary>
+/// The shape of the <c>fsaudit</c> section: every key, its type, nothing else. Binding walks the
+/// merged HOCON, rejects unknown keys and wrong types with the key's path, and builds
+/// <see cref="FsAuditSettings"/>.
+/// </summary>
+public static class ConfigSchema
+{
+    private static readonly string[] TopKeys =
+        ["watches", "rules", "state-directory", "socket-path", "stats-interval", "kernel", "correlation", "pipeline", "classes"];
+    private static readonly string[] KernelKeys =
+        ["mode", "backlog-limit", "backlog-wait-time", "rate-limit", "receive-buffer", "failure", "registration-check-interval"];
+    private static readonly string[] CorrelationKeys = ["timeout", "max-in-flight"];
+    private static readonly string[] PipelineKeys = ["buffer-records", "spill-directory"];
+    private static readonly string[] WatchKeys = ["path", "perm", "key"];
+
+    public static FsAuditSettings Bind(Config config)
+    {
+        var root = config.Root.GetObject();
+        var fs = Object(root, "fsaudit", "fsaudit");
+        Known(fs, TopKeys, "fsaudit");
+        var kernel = Object(fs, "kernel", "fsaudit.kernel");
+        Known(kernel, KernelKeys, "fsaudit.kernel");
+        var correlation = Object(fs, "correlation", "fsaudit.correlation");
+        Known(correlation, CorrelationKeys, "fsaudit.correlation");
+        var pipeline = Object(fs, "pipeline", "fsaudit.pipeline");
+        Known(pipeline, PipelineKeys, "fsaudit.pipeline");
+
+        string mode = Enum(kernel, "mode", "fsaudit.kernel", "daemon");
+        string failure = Enum(kernel, "failure", "fsaudit.kernel", "silent", "printk");
+
+        return new FsAuditSettings(
+            Watches: Watches(fs),
+            Rules: StringList(fs, "rules", "fsaudit"),
+            StateDirectory: NonEmpty(fs, "state-directory", "fsaudit"),
+            SocketPath: NonEmpty(fs, "socket-path", "fsaudit"),
+            StatsInterval: Duration(fs, "stats-interval", "fsaudit"),
+            Kernel: new KernelSettings(
+                mode,
+                (uint)Integer(kernel, "backlog-limit", "fsaudit.kernel", 1, uint.MaxValue),
+                (uint)Integer(kernel, "backlog-wait-time", "fsaudit.kernel", 0, 600 * 1000),
+                (uint)Integer(kernel, "rate-limit", "fsaudit.kernel", 0, uint.MaxValue),
+                (int)Size(kernel, "receive-buffer", "fsaudit.kernel", 64 * 1024, int.MaxValue),
+                failure == "silent" ? 0u : 1u,
+                Duration(kernel, "registration-check-interval", "fsaudit.kernel")),
+            Correlation: new CorrelationSettings(
+                Duration(correlation, "timeout", "fsaudit.correlation"),
+                (int)Integer(correlation, "max-in-flight", "fsaudit.correlation", 16, 10_000_000)),
+            Pipeline: new PipelineBufferSettings(
+                (int)Integer(pipeline, "buffer-records", "fsaudit.pipeline", 1024, 100_000_000),
+                NonEmpty(pipeline, "spill-directory", "fsaudit.pipeline")),
+            Classes: Classes(fs),
+            Hocon: config);
+    }
+
+    private static HoconObject Object(HoconObject parent, string key, string path)
+    {
+        if (!parent.Items.TryGetValue(key, out var value) || !value.IsObject())
+            throw new ConfigException($"{path}: expected an object {{ ... }}");
+        return value.GetObject();
+    }
+
+    private static void Known(HoconObject obj, string[] known, string path)
+    {
+        foreach (var key in obj.Items.Keys)
+            if (Array.IndexOf(known, key) < 0)
+                throw new ConfigException($"{path}.{key}: unknown key (known keys: {string.Join(", ", known)})");
+    }
+
+    private static HoconValue Value(HoconObject obj, string key, string path) =>
+        obj.Items.TryGetValue(key, out var v) && !v.IsEmpty ? v : throw new ConfigException($"{path}.{key}: missing");
+
+    /// <summary>A list's items, accepting every form Akka's HOCON gives an empty list.</summary>
+    private static IList<HoconValue> ListItems(HoconObject obj, string key, string path, string expected)
+    {
+        if (!obj.Items.TryGetValue(key, out var v)) throw new ConfigException($"{path}.{key}: missing");
+        if (v.IsEmpty) return [];
+        if (v.IsArray()) return v.GetArray();
+        // Akka's parser keeps `[]` as an empty array element plus a whitespace literal, which IsArray() rejects.
+        bool onlyEmptyArrays = v.Values.All(e => e is HoconArray { Count: 0 } || (e is HoconLiteral l && string.IsNullOrWhiteSpace(l.Value)));
+        return onlyEmptyArrays ? [] : throw new ConfigException($"{path}.{key}: expected {expected}");
+    }
+
+    private static string Scalar(HoconObject obj, string key, string path)
+    {
+        var v = Value(obj, key, path);
+        if (!v.IsString()) throw new ConfigException($"{path}.{key}: expected a single value, not an object or list");
+        return v.GetString();
+    }
+
+    private static string NonEmpty(HoconObject obj, string key, string path)
+    {
+        var s = Scalar(obj, key, path);
+        return s.Length > 0 ? s : throw new ConfigException($"{path}.{key}: must not be empty");
+    }
+
+    private static string Enum(HoconObject obj, string key, string path, params string[] allowed)
+    {
+        var s = Scalar(obj, key, path);
+        return Array.IndexOf(allowed, s) >= 0
+            ? s
+            : throw new ConfigException($"{path}.{key}: '{s}' is not one of {string.Join(", ", allowed)}");
+    }
+
+    private static long Integer(HoconObject obj, string key, string path, long min, long max)
+    {
+        var s = Scalar(obj, key, path);
+        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n))
+            throw new ConfigException($"{path}.{key}: expected an integer, got '{s}'");
+        if (n < min || n > max)
+            throw new ConfigException($"{path}.{key}: {n} is out of range [{min}, {max}]");
+        return n;
+    }
+
+    internal static long Size(HoconObject obj, string key, string path, long min, long max)
+    {
+        var s = Scalar(obj, key, path);
+        long n = ParseSize(s) ?? throw new ConfigException($"{path}.{key}: expected a size like 64MiB, got '{s}'");
+        if (n < min || n > max) throw new ConfigException($"{path}.{key}: {s} is out of range [{min}, {max}] bytes");
+        return n;
+    }
+
+    internal static long? ParseSize(string s)
+    {
+        s = s.Trim();
+        int i = 0;
+        while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
+        if (i == 0 || !long.TryParse(s.AsSpan(0, i), NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return null;
+        long unit = s[i..].Trim().ToLowerInvariant() switch
+        {
+            "" or "b" => 1,
+            "k" or "kb" or "kib" => 1L << 10,
+            "m" or "mb" or "mib" => 1L << 20,
+            "g" or "gb" or "gib" => 1L << 30,
+            _ => 0,
+        };
+        return unit == 0 || n > long.MaxValue / unit ? null : n * unit;
+    }
+
+    internal static TimeSpan Duration(HoconObject obj, string key, string path)
+    {
+        var s = Scalar(obj, key, path);
+        return ParseDuration(s) ?? throw new ConfigException($"{path}.{key}: expected a duration like 500ms, 3s or 1m, got '{s}'");
+    }
+
+    internal static TimeSpan? ParseDuration(string s)
+    {
+        s = s.Trim();
+        int i = 0;
+        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
+        if (i == 0 || !double.TryParse(s.AsSpan(0, i), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n))
+            return null;
+        double ms = s[i..].Trim() switch
+        {
+            "" or "ms" => n,
+            "s" => n * 1000,
+            "m" or "min" => n * 60_000,
+            "h" => n * 3_600_000,
+            _ => -1,
+        };
+        return ms < 0 ? null : TimeSpan.FromMilliseconds(ms);
+    }
+
+    private static IReadOnlyList<string> StringList(HoconObject obj, string key, string path)
+    {
+        var items = ListItems(obj, key, path, "a list [ ... ]");
+        var list = new List<string>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (!items[i].IsString()) throw new ConfigException($"{path}.{key}[{i}]: expected a string");
+            list.Add(items[i].GetString());
+        }
+        return list;
+    }
+
+    private static IReadOnlyList<WatchSettings> Watches(HoconObject fs)
+    {
+        var items = ListItems(fs, "watches", "fsaudit", "a list of { path, perm, key }");
+        var list = new List<WatchSettings>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            string path = $"fsaudit.watches[{i}]";
+            if (!items[i].IsObject()) throw new ConfigException($"{path}: expected an object {{ path = ..., perm = wa, key = ... }}");
+            var w = items[i].GetObject();
+            Known(w, WatchKeys, path);
+            string watchPath = NonEmpty(w, "path", path);
+            if (!System.IO.Path.IsPathRooted(watchPath)) throw new ConfigException($"{path}.path: '{watchPath}' must be absolute");
+            string perm = w.Items.ContainsKey("perm") ? Scalar(w, "perm", path) : "wa";
+            if (perm.Length == 0 || perm.Any(c => "rwxa".IndexOf(c) < 0) || perm.Distinct().Count() != perm.Length)
+                throw new ConfigException($"{path}.perm: '{perm}' must be a combination of r, w, x, a");
+            string? key = w.Items.ContainsKey("key") ? Scalar(w, "key", path) : null;
+            if (key is { Length: > 255 }) throw new ConfigException($"{path}.key: longer than 255 bytes");
+            list.Add(new WatchSettings(watchPath.TrimEnd('/') is { Length: > 0 } t ? t : "/", perm, string.IsNullOrEmpty(key) ? null : key));
+        }
+        return list;
+    }
+
+    private static IReadOnlyDictionary<string, IReadOnlyList<string>> Classes(HoconObject fs)
+    {
+        var obj = Object(fs, "classes", "fsaudit.classes");
+        var map = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var name in obj.Items.Keys) map[name] = StringList(obj, name, "fsaudit.classes");
+        return map;
+    }
+}

@@ -1,0 +1,36 @@
+using Akka.Configuration;
+
+namespace FsAudit.Host.Configuration;
+
+/// <summary>A watch from <c>fsaudit.watches</c>: becomes <c>-a always,exit -F dir|path=Path -F perm=Perm -k Key</c>.</summary>
+public sealed record WatchSettings(string Path, string Perm, string? Key);
+
+public sealed record KernelSettings(
+    string Mode,
+    uint BacklogLimit,
+    uint BacklogWaitTime,
+    uint RateLimit,
+    int ReceiveBuffer,
+    uint Failure,
+    TimeSpan RegistrationCheckInterval);
+
+public sealed record CorrelationSettings(TimeSpan Timeout, int MaxInFlight);
+
+public sealed record PipelineBufferSettings(int BufferRecords, string SpillDirectory);
+
+/// <summary>The validated <c>fsaudit</c> section, plus the whole merged HOCON for the actor system.</summary>
+public sealed record FsAuditSettings(
+    IReadOnlyList<WatchSettings> Watches,
+    IReadOnlyList<string> Rules,
+    string StateDirectory,
+    string SocketPath,
+    TimeSpan StatsInterval,
+    KernelSettings Kernel,
+    CorrelationSettings Correlation,
+    PipelineBufferSettings Pipeline,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Classes,
+    Config Hocon)
+{
+    /// <summary>A path from the config, made absolute under <see cref="StateDirectory"/> when relative.</summary>
+    public string UnderState(string path) => System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(StateDirectory, path);
+}
