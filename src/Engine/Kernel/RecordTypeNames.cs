@@ -6,8 +6,11 @@ namespace FsAudit.Engine.Kernel;
 /// <summary>Audit record type numbers and the names auditd writes for them (<c>type=SYSCALL</c>).</summary>
 public static partial class RecordTypeNames
 {
-    private static readonly FrozenDictionary<int, string> Names = Table.ToFrozenDictionary();
-    private static readonly FrozenDictionary<string, int> Numbers =
+    // Built on first use: field initializers of the generated partial may run after ours.
+    private static FrozenDictionary<int, string>? _names;
+    private static FrozenDictionary<string, int>? _numbers;
+    private static FrozenDictionary<int, string> Names => _names ??= Table.ToFrozenDictionary();
+    private static FrozenDictionary<string, int> Numbers => _numbers ??=
         Table.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
     private static readonly string[] Unknown = new string[3000];
 

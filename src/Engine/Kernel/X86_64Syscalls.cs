@@ -8,7 +8,10 @@ public static partial class X86_64Syscalls
     /// <summary>AUDIT_ARCH_X86_64: EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE.</summary>
     public const uint AuditArch = 0xC000003E;
 
-    private static readonly FrozenDictionary<string, int> ByName =
+    // Built on first use: field initializers of the generated partial may run after ours.
+    private static FrozenDictionary<string, int>? _byName;
+
+    private static FrozenDictionary<string, int> ByName => _byName ??=
         ByNumber.Select((n, i) => (n, i)).Where(p => p.n.Length > 0)
             .ToFrozenDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
 
