@@ -1,0 +1,116 @@
+namespace FsAudit.Engine.Netlink;
+
+/// <summary>
+/// Audit control requests (status, settings, rules) on a socket of their own, so control replies never mix
+/// with the record stream. Each request waits for the kernel's answer; errors surface as
+/// <see cref="AuditKernelException"/>, silence as <see cref="AuditTimeoutException"/>.
+/// </summary>
+public sealed class AuditControl : IDisposable
+{
+    private readonly AuditNetlinkSocket _socket;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly object _gate = new();
+
+    public AuditControl(int timeoutMs = 5000)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMs);
+        TimeoutMs = timeoutMs;
+        _socket = new AuditNetlinkSocket();
+    }
+
+    /// <summary>How long each request waits for the kernel's answer.</summary>
+    public int TimeoutMs { get; set; }
+
+    public uint PortId => _socket.PortId;
+
+    public AuditStatus GetStatus()
+    {
+        AuditStatus status = default;
+        lock (_gate)
+        {
+            NetlinkExchange.Run(_socket, _buffer, AuditMessageType.Get, wantAck: false, [], TimeoutMs,
+                (in NetlinkMessage m) =>
+                {
+                    if (m.Type != AuditMessageType.Get) return false;
+                    status = AuditStatus.Read(m.Payload);
+                    return true;
+                });
+        }
+        return status;
+    }
+
+    /// <summary>Enables (1) or disables (0) auditing. 2 (immutable until reboot) is refused.</summary>
+    public void SetEnabled(uint enabled)
+    {
+        if (enabled == 2) throw new ArgumentOutOfRangeException(nameof(enabled), "enabled=2 would lock the audit configuration until reboot; refused.");
+        Set(new AuditStatus { Mask = AuditStatusMask.Enabled, Enabled = enabled });
+    }
+
+    /// <summary>Sets the failure mode (0 silent, 1 printk). 2 (kernel panic) is refused.</summary>
+    public void SetFailure(uint failure)
+    {
+        if (failure == 2) throw new ArgumentOutOfRangeException(nameof(failure), "failure=2 panics the kernel on audit loss; refused.");
+        Set(new AuditStatus { Mask = AuditStatusMask.Failure, Failure = failure });
+    }
+
+    public void SetRateLimit(uint messagesPerSecond) =>
+        Set(new AuditStatus { Mask = AuditStatusMask.RateLimit, RateLimit = messagesPerSecond });
+
+    public void SetBacklogLimit(uint limit) =>
+        Set(new AuditStatus { Mask = AuditStatusMask.BacklogLimit, BacklogLimit = limit });
+
+    /// <summary>How long (in jiffies-based ticks, auditctl's unit) producers wait when the backlog is full.</summary>
+    public void SetBacklogWaitTime(uint waitTime) =>
+        Set(new AuditStatus { Mask = AuditStatusMask.BacklogWaitTime, BacklogWaitTime = waitTime });
+
+    /// <summary>
+    /// Sets the daemon pid from this control socket. The kernel takes the sender's socket as the daemon's,
+    /// so register through <see cref="AuditDaemonConnection.Register"/>; use this with 0 to unregister a daemon
+    /// of this process (the kernel refuses with EACCES to unregister another live process).
+    /// </summary>
+    public void SetPid(uint pid) => Set(new AuditStatus { Mask = AuditStatusMask.Pid, Pid = pid });
+
+    public void Set(AuditStatus status) => Request(AuditMessageType.Set, StatusPayload(status));
+
+    public void AddRule(AuditRule rule) => Request(AuditMessageType.AddRule, rule.ToRuleData());
+
+    public void DeleteRule(AuditRule rule) => Request(AuditMessageType.DelRule, rule.ToRuleData());
+
+    /// <summary>All rules of all lists, in kernel order (a multi-part reply ended by NLMSG_DONE).</summary>
+    public IReadOnlyList<AuditRule> ListRules()
+    {
+        var rules = new List<AuditRule>();
+        FormatException? bad = null;
+        lock (_gate)
+        {
+            NetlinkExchange.Run(_socket, _buffer, AuditMessageType.ListRules, wantAck: false, [], TimeoutMs,
+                (in NetlinkMessage m) =>
+                {
+                    if (m.Type == AuditMessageType.NlmsgDone) return true;
+                    if (m.Type != AuditMessageType.ListRules) return false;
+                    try { rules.Add(AuditRule.FromRuleData(m.Payload)); }
+                    catch (FormatException e) { bad ??= e; }
+                    return false;
+                });
+        }
+        if (bad is not null) throw new FormatException($"The kernel listed a rule that could not be decoded: {bad.Message}", bad);
+        return rules;
+    }
+
+    internal static byte[] StatusPayload(AuditStatus status)
+    {
+        var payload = new byte[AuditStatus.Size];
+        status.Write(payload);
+        return payload;
+    }
+
+    private void Request(ushort type, byte[] payload)
+    {
+        lock (_gate)
+        {
+            NetlinkExchange.Run(_socket, _buffer, type, wantAck: true, payload, TimeoutMs, onReply: null);
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}

@@ -1,0 +1,119 @@
+using FsAudit.Engine.Netlink;
+
+namespace FsAudit.Tests.Kernel;
+
+/// <summary>
+/// Snapshots the kernel audit state (enabled, failure, daemon pid, rate/backlog limits, backlog wait time, rules)
+/// and restores it on Dispose, also after a failed test: rules added since are deleted, rules removed are put
+/// back, a daemon registered by this process is unregistered, settings are reset.
+/// Use it in every kernel test: <c>using var guard = KernelStateGuard.Capture();</c>
+/// </summary>
+public sealed class KernelStateGuard : IDisposable
+{
+    private readonly AuditControl _control;
+    private bool _disposed;
+
+    private KernelStateGuard(AuditControl control, AuditStatus status, IReadOnlyList<AuditRule> rules)
+    {
+        _control = control;
+        Status = status;
+        Rules = rules;
+    }
+
+    /// <summary>The state at capture.</summary>
+    public AuditStatus Status { get; }
+
+    public IReadOnlyList<AuditRule> Rules { get; }
+
+    /// <summary>A control connection for the test to use (closed by Dispose).</summary>
+    public AuditControl Control => _disposed ? throw new ObjectDisposedException(nameof(KernelStateGuard)) : _control;
+
+    public static KernelStateGuard Capture()
+    {
+        var control = new AuditControl();
+        try
+        {
+            return new KernelStateGuard(control, control.GetStatus(), control.ListRules());
+        }
+        catch
+        {
+            control.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        var errors = new List<Exception>();
+        void Try(Action action)
+        {
+            try { action(); }
+            catch (Exception e) { errors.Add(e); }
+        }
+
+        try
+        {
+            var now = _control.GetStatus();
+            // Stop the record flow first. The kernel only lets the daemon's own process unregister it.
+            if (now.Pid != 0 && now.Pid != Status.Pid)
+            {
+                if (now.Pid == (uint)Environment.ProcessId) Try(() => _control.SetPid(0));
+                else errors.Add(new InvalidOperationException($"Audit daemon pid {now.Pid} registered during the test is another process; it cannot be unregistered from here."));
+            }
+
+            Try(RestoreRules);
+
+            if (now.Failure != Status.Failure && Status.Failure != 2) Try(() => _control.SetFailure(Status.Failure));
+            if (now.RateLimit != Status.RateLimit) Try(() => _control.SetRateLimit(Status.RateLimit));
+            if (now.BacklogLimit != Status.BacklogLimit) Try(() => _control.SetBacklogLimit(Status.BacklogLimit));
+            if (now.BacklogWaitTime != Status.BacklogWaitTime) Try(() => _control.SetBacklogWaitTime(Status.BacklogWaitTime));
+            if (now.Enabled != Status.Enabled && Status.Enabled != 2) Try(() => _control.SetEnabled(Status.Enabled));
+        }
+        catch (Exception e)
+        {
+            errors.Add(e);
+        }
+        finally
+        {
+            _control.Dispose();
+        }
+        if (errors.Count > 0) throw new AggregateException("Restoring the kernel audit state failed.", errors);
+    }
+
+    private void RestoreRules()
+    {
+        var current = _control.ListRules();
+        var expected = Rules.ToList();
+        foreach (var rule in current)
+        {
+            int i = expected.IndexOf(rule);
+            if (i >= 0) expected.RemoveAt(i);
+            else _control.DeleteRule(rule);
+        }
+        foreach (var missing in expected) _control.AddRule(missing);
+    }
+
+    /// <summary>How the kernel's state now differs from the snapshot (empty when restored). Usable after Dispose.</summary>
+    public IReadOnlyList<string> Differences()
+    {
+        using var control = new AuditControl();
+        var now = control.GetStatus();
+        var diffs = new List<string>();
+        void Check(string name, uint before, uint after)
+        {
+            if (before != after) diffs.Add($"{name}: {before} -> {after}");
+        }
+        Check("enabled", Status.Enabled, now.Enabled);
+        Check("failure", Status.Failure, now.Failure);
+        Check("pid", Status.Pid, now.Pid);
+        Check("rate_limit", Status.RateLimit, now.RateLimit);
+        Check("backlog_limit", Status.BacklogLimit, now.BacklogLimit);
+        Check("backlog_wait_time", Status.BacklogWaitTime, now.BacklogWaitTime);
+        var rules = control.ListRules();
+        if (!rules.SequenceEqual(Rules))
+            diffs.Add($"rules: [{string.Join("; ", Rules)}] -> [{string.Join("; ", rules)}]");
+        return diffs;
+    }
+}

@@ -1,0 +1,39 @@
+using FsAudit.Engine.Netlink;
+using Xunit;
+
+namespace FsAudit.Tests.Netlink;
+
+public sealed class AuditStatusTests
+{
+    [Fact]
+    public void Round_trips_all_eleven_fields_in_kernel_order()
+    {
+        var status = new AuditStatus(AuditStatusMask.Pid | AuditStatusMask.Enabled, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        var bytes = new byte[AuditStatus.Size];
+        status.Write(bytes);
+        Assert.Equal(3u, BitConverter.ToUInt32(bytes, 12)); // pid is the fourth u32
+        Assert.Equal(10u, BitConverter.ToUInt32(bytes, 40));
+        Assert.Equal(status, AuditStatus.Read(bytes));
+    }
+
+    [Fact]
+    public void Older_shorter_payload_reads_missing_fields_as_zero()
+    {
+        var bytes = new byte[AuditStatus.Size];
+        new AuditStatus(AuditStatusMask.None, 1, 1, 0, 0, 64, 0, 0, 0, 60000, 99).Write(bytes);
+        var read = AuditStatus.Read(bytes.AsSpan(0, 40));
+        Assert.Equal(64u, read.BacklogLimit);
+        Assert.Equal(60000u, read.BacklogWaitTime);
+        Assert.Equal(0u, read.BacklogWaitTimeActual);
+    }
+
+    [Fact]
+    public void Kernel_exception_message_names_request_and_errno()
+    {
+        var e = new AuditKernelException(AuditMessageType.DelRule, -2);
+        Assert.Equal("AUDIT_DEL_RULE failed: ENOENT (No such file or directory)", e.Message);
+        Assert.Equal(2, e.Errno);
+        Assert.Equal("ENOENT", e.ErrnoName);
+        Assert.Equal("AUDIT_DEL_RULE", e.RequestName);
+    }
+}
