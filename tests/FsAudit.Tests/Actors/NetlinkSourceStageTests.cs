@@ -1,0 +1,193 @@
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Streams.TestKit;
+using FsAudit.Actors.Pipeline;
+using FsAudit.Engine.Records;
+using Xunit;
+
+namespace FsAudit.Tests.Actors;
+
+public sealed class NetlinkSourceStageTests : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly string _spillDir = Path.Combine(Path.GetTempPath(), "fsaudit-spill-" + Guid.NewGuid().ToString("N"));
+    private readonly IMaterializer _mat;
+
+    public NetlinkSourceStageTests() => _mat = Sys.Materializer();
+
+    private (RecordBuffer Buffer, RecordPump Pump, TestSubscriber.Probe<RecordBatch> Probe) Start(
+        IRecordReader reader, int bufferRecords, long bufferBytes = 0, int maxBatch = 256, long segmentBytes = 1 << 20)
+    {
+        var buffer = new RecordBuffer(bufferRecords, bufferBytes, maxBatch, _spillDir, segmentBytes);
+        var pump = new RecordPump(reader, buffer, pollMs: 20);
+        var probe = Source.FromGraph(new NetlinkSourceStage(buffer)).RunWith(this.SinkProbe<RecordBatch>(), _mat);
+        pump.Start();
+        return (buffer, pump, probe);
+    }
+
+    private string[] SpillFiles() => Directory.Exists(_spillDir) ? Directory.GetFiles(_spillDir, "spill-*.bin") : [];
+
+    [Fact]
+    public void Without_demand_nothing_is_emitted_memory_stays_bounded_and_the_rest_spills_then_all_arrive_in_order()
+    {
+        const int total = 50_000, capacity = 1_000;
+        var reader = new FloodReader(total, perRead: 37);
+        var (buffer, pump, probe) = Start(reader, capacity, segmentBytes: 256 << 10);
+        probe.EnsureSubscription();
+
+        Assert.True(reader.Finished.Wait(TimeSpan.FromSeconds(20)), "producer did not finish: the reader thread was held up");
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        var during = buffer.Snapshot();
+        Assert.Equal(total, during.RecordsIn);
+        Assert.Equal(0, during.RecordsOut);
+        Assert.InRange(during.PeakBufferedRecords, 1, capacity);
+        Assert.Equal(total - during.BufferedRecords, during.Spill.SpilledRecords);
+        Assert.Equal(during.Spill.SpilledRecords, during.Spill.BacklogRecords);
+        Assert.True(during.Spill.SpilledBytes > 0);
+        Assert.True(SpillFiles().Length > 1, "spill should roll over into several segment files");
+
+        pump.Stop();
+        var serials = new List<uint>(total);
+        while (true)
+        {
+            probe.Request(1);
+            var ev = probe.ExpectEvent(TimeSpan.FromSeconds(10));
+            if (ev is TestSubscriber.OnComplete) break;
+            var batch = Assert.IsType<TestSubscriber.OnNext<RecordBatch>>(ev).Element;
+            Assert.InRange(batch.Count, 1, 256);
+            foreach (var r in batch.Records) serials.Add(r.Serial);
+        }
+
+        Assert.Equal(Enumerable.Range(0, total).Select(i => (uint)i), serials);
+        var after = buffer.Snapshot();
+        Assert.Equal(total, after.RecordsOut);
+        Assert.Equal(0, after.BufferedRecords);
+        Assert.Equal(0, after.Spill.BacklogRecords);
+        Assert.Equal(0, after.Spill.BacklogBytes);
+        Assert.Equal(0, after.DroppedRecords);
+        Assert.Empty(SpillFiles());
+        Assert.Equal(during.PeakBufferedRecords, after.PeakBufferedRecords);
+    }
+
+    [Fact]
+    public void Spilled_records_survive_the_round_trip_unchanged()
+    {
+        var records = new[]
+        {
+            TestRecords.Make(1300, 7, "arch=c000003e syscall=257 success=yes exit=3 comm=\"cat\""),
+            TestRecords.Make(1302, 7, "item=0 name=\"/tmp/Grüße ✓\" inode=12", node: "host-a"),
+            TestRecords.Make(1320, 7, ""),
+        };
+        var reader = new ScriptedReader([records]);
+        var (buffer, pump, probe) = Start(reader, bufferRecords: 1); // 3 records > 1: all spill
+        Assert.True(reader.Drained.Wait(TimeSpan.FromSeconds(5)));
+        AwaitCondition(() => buffer.Snapshot().Spill.SpilledRecords == 3);
+
+        probe.Request(10);
+        var got = probe.ExpectNext(TimeSpan.FromSeconds(5)).Records;
+        Assert.Equal(records.Length, got.Count);
+        for (int i = 0; i < records.Length; i++)
+        {
+            Assert.Equal(records[i].Type, got[i].Type);
+            Assert.Equal(records[i].TimestampMs, got[i].TimestampMs);
+            Assert.Equal(records[i].Serial, got[i].Serial);
+            Assert.Equal(records[i].Text, got[i].Text);
+            Assert.Equal(records[i].FieldsStart, got[i].FieldsStart);
+            Assert.Equal(records[i].Node, got[i].Node);
+        }
+        pump.Stop();
+        probe.ExpectComplete();
+        Assert.Empty(SpillFiles());
+    }
+
+    [Fact]
+    public void Byte_bound_also_limits_the_memory_buffer()
+    {
+        const int total = 2_000;
+        var reader = new FloodReader(total, perRead: 10);
+        // ~10 records of ~130 chars fit in 4 KiB; the record bound alone would hold everything.
+        var (buffer, pump, probe) = Start(reader, bufferRecords: 100_000, bufferBytes: 4096);
+        probe.EnsureSubscription();
+        Assert.True(reader.Finished.Wait(TimeSpan.FromSeconds(10)));
+        AwaitCondition(() => buffer.Snapshot().RecordsIn == total);
+
+        var s = buffer.Snapshot();
+        Assert.InRange(s.PeakBufferedBytes, 1, 4096);
+        Assert.True(s.Spill.SpilledRecords >= total - 40, $"spilled {s.Spill.SpilledRecords}");
+
+        pump.Stop();
+        probe.Request(long.MaxValue);
+        var n = 0;
+        uint expected = 0;
+        foreach (var batch in probe.ToStrict(TimeSpan.FromSeconds(10)))
+            foreach (var r in batch.Records) { Assert.Equal(expected++, r.Serial); n++; }
+        Assert.Equal(total, n);
+    }
+
+    [Fact]
+    public void Small_receives_are_merged_into_batches_up_to_the_limit()
+    {
+        var script = Enumerable.Range(0, 10).Select(i => (IReadOnlyList<AuditRecord>)
+            Enumerable.Range(i * 3, 3).Select(s => TestRecords.Make(1300, (uint)s, "a=b")).ToArray());
+        var reader = new ScriptedReader(script);
+        var (buffer, pump, probe) = Start(reader, bufferRecords: 1000, maxBatch: 7);
+        Assert.True(reader.Drained.Wait(TimeSpan.FromSeconds(5)));
+        AwaitCondition(() => buffer.Snapshot().RecordsIn == 30);
+        pump.Stop();
+
+        probe.Request(100);
+        var batches = probe.ToStrict(TimeSpan.FromSeconds(5)).ToList();
+        Assert.All(batches, b => Assert.InRange(b.Count, 3, 7));
+        Assert.True(batches.Count < 10, $"expected merged batches, got {batches.Count}");
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => (uint)i), batches.SelectMany(b => b.Records).Select(r => r.Serial));
+        Assert.Equal(Enumerable.Range(0, batches.Count).Select(i => (long)i), batches.Select(b => b.Sequence));
+    }
+
+    [Fact]
+    public void A_failing_reader_delivers_what_it_read_then_fails_the_stream()
+    {
+        var records = Enumerable.Range(0, 5).Select(i => TestRecords.Make(1300, (uint)i, "x=1")).ToArray();
+        var reader = new ScriptedReader([records], failAtEnd: new IOException("socket gone"));
+        var (_, pump, probe) = Start(reader, bufferRecords: 100);
+        Assert.True(reader.Drained.Wait(TimeSpan.FromSeconds(5)));
+
+        probe.Request(10);
+        Assert.Equal(5, probe.ExpectNext(TimeSpan.FromSeconds(5)).Count);
+        var error = probe.ExpectError();
+        Assert.Equal("socket gone", error.Message);
+        Assert.NotNull(pump.Failure);
+    }
+
+    [Fact]
+    public void Spill_files_left_by_a_previous_run_are_replayed_first_and_a_torn_tail_is_counted()
+    {
+        // A previous run: everything spilled, nothing consumed, then "crash" (dispose without reading).
+        var old = new RecordBuffer(1, 0, 100, _spillDir, 1 << 20);
+        old.Add(Enumerable.Range(0, 4).Select(i => TestRecords.Make(1300, (uint)i, "old=1")).ToList());
+        old.Add(Enumerable.Range(4, 4).Select(i => TestRecords.Make(1300, (uint)i, "old=1")).ToList());
+        old.Dispose();
+        var file = Assert.Single(SpillFiles());
+        using (var fs = new FileStream(file, FileMode.Open)) fs.SetLength(fs.Length - 3); // torn last record
+
+        var fresh = Enumerable.Range(100, 3).Select(i => TestRecords.Make(1300, (uint)i, "new=1")).ToArray();
+        var reader = new ScriptedReader([fresh]);
+        var (buffer, pump, probe) = Start(reader, bufferRecords: 1000);
+        Assert.True(reader.Drained.Wait(TimeSpan.FromSeconds(5)));
+        AwaitCondition(() => buffer.Snapshot().RecordsIn == 3);
+        pump.Stop();
+
+        probe.Request(100);
+        var serials = probe.ToStrict(TimeSpan.FromSeconds(5)).SelectMany(b => b.Records).Select(r => r.Serial).ToList();
+        Assert.Equal(new uint[] { 0, 1, 2, 3, 4, 5, 6, 100, 101, 102 }, serials);
+        var s = buffer.Snapshot();
+        Assert.Equal(7, s.Spill.RecoveredRecords);
+        Assert.Equal(1, s.Spill.TornTails);
+        Assert.Empty(SpillFiles());
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try { Directory.Delete(_spillDir, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
+}
