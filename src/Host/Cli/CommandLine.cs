@@ -16,6 +16,8 @@ public static class CommandLine
     public static int Run(string[] args)
     {
         var root = new RootCommand("fsaudit: Linux filesystem audit engine; replaces auditd's path from the kernel to consumers.");
+        root.Subcommands.Add(DaemonCommands.Run());
+        root.Subcommands.Add(DaemonCommands.Status());
         root.Subcommands.Add(ParseCommand());
         root.Subcommands.Add(ClassesCommand());
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra());

@@ -26,7 +26,6 @@ public sealed class KernelSession : IDisposable
     /// <summary>The kernel's status when the session began (what is restored at the end).</summary>
     public AuditStatus Found { get; }
 
-    public AuditControl Control => _control;
     public AuditDaemonConnection? Connection { get; private set; }
     public IReadOnlyList<AuditRule> InstalledRules => _added;
     public uint OwnPid { get; } = (uint)Environment.ProcessId;
@@ -139,15 +138,26 @@ public sealed class KernelSession : IDisposable
             Log.Warn($"receive buffer is {Connection.ReceiveBufferBytes} bytes, asked for {receiveBuffer}");
     }
 
-    /// <summary>Whether the kernel still sends to us (it drops a daemon whose socket stays full).</summary>
-    public bool IsStillRegistered(out AuditStatus status)
+    private readonly Lock _gate = new();
+
+    /// <summary>The kernel's status now. Thread-safe: the watchdog, the stats line and status requests share the socket.</summary>
+    public AuditStatus QueryStatus()
     {
-        status = _control.GetStatus();
-        return status.Pid == OwnPid;
+        lock (_gate) return _control.GetStatus();
+    }
+
+    public IReadOnlyList<AuditRule> QueryRules()
+    {
+        lock (_gate) return _control.ListRules();
     }
 
     /// <summary>Deletes the rules we added (first step of stopping: no new events are produced for us).</summary>
     public void RemoveRules()
+    {
+        lock (_gate) RemoveRulesLocked();
+    }
+
+    private void RemoveRulesLocked()
     {
         if (_rulesRemoved) return;
         _rulesRemoved = true;
@@ -162,6 +172,11 @@ public sealed class KernelSession : IDisposable
 
     /// <summary>Gives up the daemon registration, from the control socket so no reader thread is disturbed.</summary>
     public void Unregister()
+    {
+        lock (_gate) UnregisterLocked();
+    }
+
+    private void UnregisterLocked()
     {
         if (_unregistered) return;
         _unregistered = true;
@@ -191,13 +206,16 @@ public sealed class KernelSession : IDisposable
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        RemoveRules();
-        Unregister();
-        RestoreSettings();
-        Connection?.Dispose();
-        _control.Dispose();
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            RemoveRulesLocked();
+            UnregisterLocked();
+            RestoreSettings();
+            Connection?.Dispose();
+            _control.Dispose();
+        }
     }
 }
 

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Akka.Actor;
+using FsAudit.Actors.Events;
+using FsAudit.Actors.Pipeline;
+using FsAudit.Engine.Events;
+using FsAudit.Host.Configuration;
+using FsAudit.Host.Server;
+
+namespace FsAudit.Host.Daemon;
+
+/// <summary>
+/// <c>fsaudit run</c>: kernel session → pipeline → sinks, the status socket, the periodic counter line,
+/// and the stop sequence on SIGINT/SIGTERM.
+/// </summary>
+public sealed class AuditDaemon
+{
+    private readonly FsAuditSettings _settings;
+    private readonly DaemonOptions _options;
+    private readonly Stopwatch _uptime = Stopwatch.StartNew();
+    private KernelSession? _session;
+    private PipelineHandle<AuditEvent>? _pipeline;
+    private ActorSystem? _system;
+    private readonly RateMeter _rates = new();
+
+    public AuditDaemon(FsAuditSettings settings, DaemonOptions options)
+    {
+        _settings = settings;
+        _options = options;
+    }
+
+    public static FsAuditSettings LoadSettings(DaemonOptions options)
+    {
+        var settings = ConfigLoader.Load(options.ConfigFile);
+        if (options.Watches.Count == 0) return settings;
+        var extra = options.Watches.Select(p => new WatchSettings(Path.GetFullPath(p).TrimEnd('/') is { Length: > 0 } t ? t : "/", "wa", null));
+        return settings with { Watches = settings.Watches.Concat(extra).ToList() };
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> fires; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        if (Environment.UserName != "root" && Tmds.Linux.LibC.geteuid() != 0)
+            throw new DaemonStartException("fsaudit run must run as root (it needs CAP_AUDIT_CONTROL and CAP_AUDIT_READ)");
+        var rules = RuleSet.From(_settings);
+        await DaemonProbe.EnsureNotRunning(_settings.SocketPath);
+        Directory.CreateDirectory(_settings.StateDirectory);
+
+        _session = KernelSession.Start(_settings.Kernel, rules, _settings.StateDirectory, _options.Replace);
+        var found = _session.Found;
+        Log.Info($"registered as audit daemon pid={_session.OwnPid} rules={_session.InstalledRules.Count} " +
+                 $"backlog_limit={_settings.Kernel.BacklogLimit} receive_buffer={_session.Connection!.ReceiveBufferBytes} lost_at_start={found.Lost}");
+        foreach (var r in _session.InstalledRules) Log.Info($"rule {r}");
+
+        try
+        {
+            _system = ActorSystem.Create("fsaudit", _settings.Hocon);
+            var sink = BuildSink();
+            _pipeline = AuditPipeline.Start(_system, PipelineSettings(), new NetlinkRecordReader(_session.Connection),
+                sink, new RegistrationControl(_session), _settings.Kernel.RegistrationCheckInterval);
+            if (_pipeline.Watchdog is { } dog)
+            {
+                dog.Lost += l => Log.Error(
+                    $"THE KERNEL DROPPED OUR DAEMON REGISTRATION (kernel pid={l.ObservedPid}, ours={l.ExpectedPid}): records queued for us were lost uncounted; " +
+                    (l.ReRegistered ? "registered again" : $"registering again failed: {l.Error}"));
+                dog.CheckFailed += e => Log.Warn($"registration check failed: {e.Message}");
+            }
+
+            await using var server = new ControlServer(SubscriberSettings.Defaults(_settings.SocketPath),
+                new ControlHandlers(_ => Task.FromResult(StatusJson()), Hub: null, Catalog: null));
+            using var stats = StartStatsLine();
+            Log.Info($"running; status socket {_settings.SocketPath}");
+
+            var faulted = _pipeline.Completion.ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default), faulted);
+            if (_pipeline.Completion.IsFaulted)
+                Log.Error($"pipeline failed: {_pipeline.Completion.Exception?.GetBaseException().Message}");
+            await StopAsync();
+            return _pipeline.Completion.IsFaulted ? 1 : 0;
+        }
+        finally
+        {
+            // Also on a failed start: rules out, registration given up, settings back as found.
+            _session.Dispose();
+            if (_system != null) await _system.Terminate();
+        }
+    }
+
+    /// <summary>
+    /// Rules out first (nothing new is produced for us), drain what the kernel already queued, give up
+    /// the registration, then stop reading and let the pipeline finish every event in flight.
+    /// </summary>
+    private async Task StopAsync()
+    {
+        Log.Info("stopping: removing rules");
+        _session!.RemoveRules();
+        await WaitForQuietAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        _session.Unregister();
+        await _pipeline!.StopAsync();
+        var m = _pipeline.Metrics;
+        Log.Info($"stopped: records={m.RecordsRead} events={m.Events} incomplete={m.IncompleteEvents} evicted={m.EvictedEvents} " +
+                 $"possibly_lost_serials={m.PossiblyLostSerials} spilled={m.SpilledRecords} dropped={m.DroppedRecords}");
+    }
+
+    /// <summary>Waits until no record arrived for <paramref name="quiet"/> (bounded by <paramref name="max"/>).</summary>
+    private async Task WaitForQuietAsync(TimeSpan quiet, TimeSpan max)
+    {
+        var deadline = Stopwatch.StartNew();
+        long last = _pipeline!.Metrics.RecordsRead;
+        var since = Stopwatch.StartNew();
+        while (deadline.Elapsed < max && since.Elapsed < quiet)
+        {
+            await Task.Delay(50);
+            long now = _pipeline.Metrics.RecordsRead;
+            if (now != last) { last = now; since.Restart(); }
+        }
+    }
+
+    private PipelineSettings PipelineSettings() => new()
+    {
+        BufferRecords = _settings.Pipeline.BufferRecords,
+        SpillDirectory = _settings.UnderState(_settings.Pipeline.SpillDirectory),
+        CorrelationTimeout = _settings.Correlation.Timeout,
+        MaxInFlight = _settings.Correlation.MaxInFlight,
+    };
+
+    private IEventSink<AuditEvent> BuildSink()
+    {
+        if (!_options.Stdout) return EventSink.ForEach<AuditEvent>(_ => { });
+        var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
+        var writer = new Utf8JsonWriter(stdout, EventJson.WriterOptions);
+        return EventSink.ForEach<AuditEvent>(batch =>
+        {
+            foreach (var e in batch)
+            {
+                writer.Reset();
+                writer.WriteStartObject();
+                EventJson.WriteProperties(writer, e);
+                writer.WriteEndObject();
+                writer.Flush();
+                stdout.WriteByte((byte)'\n');
+            }
+            stdout.Flush();
+        });
+    }
+
+    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private byte[] StatusJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer)) WriteStatus(w);
+        return buffer.ToArray();
+    }
+
+    private void WriteStatus(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "status");
+        KernelStatusJson.Write(w, _session!.QueryStatus(), _session.QueryRules(), _session.Found.Lost);
+        var m = _pipeline!.Metrics;
+        var rates = _rates.Sample(m.RecordsRead, m.Events);
+        var (rss, peak) = ProcessStats.Memory();
+        w.WriteStartObject("daemon");
+        w.WriteNumber("pid", Environment.ProcessId);
+        w.WriteNumber("uptime_s", Math.Round(_uptime.Elapsed.TotalSeconds, 1));
+        w.WriteNumber("rss_bytes", rss);
+        w.WriteNumber("peak_rss_bytes", peak);
+        w.WriteNumber("records_per_s", Math.Round(rates.RecordsPerSecond, 1));
+        w.WriteNumber("events_per_s", Math.Round(rates.EventsPerSecond, 1));
+        w.WriteEndObject();
+        w.WritePropertyName("pipeline");
+        JsonSerializer.Serialize(w, m, MetricsJson);
+        w.WriteEndObject();
+    }
+
+    private Timer? StartStatsLine()
+    {
+        if (_settings.StatsInterval <= TimeSpan.Zero) return null;
+        var meter = new RateMeter();
+        return new Timer(_ =>
+        {
+            try
+            {
+                var m = _pipeline!.Metrics;
+                var r = meter.Sample(m.RecordsRead, m.Events);
+                var k = _session!.QueryStatus();
+                var (rss, _) = ProcessStats.Memory();
+                Log.Info($"stats records/s={r.RecordsPerSecond:F0} events/s={r.EventsPerSecond:F0} records={m.RecordsRead} events={m.Events} " +
+                         $"in_flight={m.EventsInFlightNow} incomplete={m.IncompleteEvents} evicted={m.EvictedEvents} gaps={m.PossiblyLostSerials} " +
+                         $"buffered={m.BufferedRecordsNow} spilled={m.SpilledRecords} kernel_backlog={k.Backlog} " +
+                         $"kernel_lost_since_start={unchecked(k.Lost - _session.Found.Lost)} rss_mb={rss >> 20}");
+            }
+            catch (Exception e) { Log.Warn($"stats line failed: {e.Message}"); }
+        }, null, _settings.StatsInterval, _settings.StatsInterval);
+    }
+}

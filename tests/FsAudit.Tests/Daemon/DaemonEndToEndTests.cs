@@ -1,0 +1,136 @@
+using System.Text.Json;
+using FsAudit.Tests.Kernel;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FsAudit.Tests.Daemon;
+
+/// <summary>
+/// <c>fsaudit run</c> as a real process against the real kernel: a script of file operations comes out
+/// on --stdout exactly once each with the right syscall and absolute path, and stopping it (SIGTERM)
+/// leaves the kernel as it was found.
+/// </summary>
+[Collection(KernelCollection.Name)]
+[Trait("Category", "Kernel")]
+public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fsaudit-daemon-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [KernelFact]
+    public void Run_prints_each_operation_once_and_restores_the_kernel_on_SIGTERM()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string watched = Directory.CreateDirectory(Path.Combine(_dir, "watched")).FullName;
+        string config = DaemonProcess.WriteConfig(_dir, $$"""
+            fsaudit.watches = [ { path = "{{watched}}", perm = wa, key = e2e } ]
+            fsaudit.kernel.backlog-limit = 4321
+            """);
+        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config, "--stdout");
+        try
+        {
+            Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+            var during = guard.Control.GetStatus();
+            Assert.Equal((uint)daemon.Pid, during.Pid);
+            Assert.Equal(4321u, during.BacklogLimit);
+            Assert.Equal(1u, during.Enabled);
+
+            using (var child = SyscallChild.Start(watched))
+            {
+                Assert.True(child.Call("openat", SyscallChild.AtFdCwd, "a.txt", SyscallChild.OWronly | SyscallChild.OCreat, 0x1a4) >= 0);
+                Assert.Equal(0, child.Call("mkdir", Path.Combine(watched, "sub"), 0x1ed));
+                Assert.Equal(0, child.Call("rename", Path.Combine(watched, "a.txt"), Path.Combine(watched, "sub", "b.txt")));
+                Assert.Equal(0, child.Call("unlink", "sub/b.txt"));
+                Assert.Equal(0, child.Call("rmdir", Path.Combine(watched, "sub")));
+                Assert.True(child.Call("unlink", "missing") < 0);
+            }
+
+            var expected = new (string Syscall, string Path, bool Success)[]
+            {
+                ("openat", Path.Combine(watched, "a.txt"), true),
+                ("mkdir", Path.Combine(watched, "sub"), true),
+                ("rename", Path.Combine(watched, "sub", "b.txt"), true),
+                ("unlink", Path.Combine(watched, "sub", "b.txt"), true),
+                ("rmdir", Path.Combine(watched, "sub"), true),
+                ("unlink", watched, false), // the lookup failed: the kernel records only the parent directory
+            };
+            var lines = daemon.ReadLinesUntil(l => l.Count >= expected.Length, TimeSpan.FromSeconds(20));
+            daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), "daemon did not stop on SIGTERM\n" + daemon.Stderr);
+            lines.AddRange(daemon.DrainLines());
+            output.WriteLine(daemon.Stderr);
+            foreach (var l in lines) output.WriteLine(l);
+            Assert.Equal(0, daemon.ExitCode);
+
+            // Rule changes are events too (CONFIG_CHANGE with the rule's key): keep the file operations.
+            var events = lines.Select(l => JsonDocument.Parse(l).RootElement)
+                .Where(e => Key(e) == "e2e" && e.GetProperty("type").GetString() == "SYSCALL").ToList();
+            Assert.Equal(expected.Length, events.Count);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                var e = events[i];
+                Assert.Equal(expected[i].Syscall, e.GetProperty("syscall").GetString());
+                Assert.Equal(expected[i].Success, e.GetProperty("success").GetBoolean());
+                var names = e.GetProperty("paths").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+                Assert.Contains(expected[i].Path, names);
+            }
+
+            // Stopped: the kernel is back as the guard found it (enabled, pid, rules, backlog_limit).
+            Assert.Empty(guard.Differences());
+        }
+        finally
+        {
+            output.WriteLine(daemon.Stderr);
+        }
+    }
+
+    [KernelFact]
+    public void A_second_run_is_refused_while_one_runs()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string config = DaemonProcess.WriteConfig(_dir);
+        using var first = DaemonProcess.Start(_dir, "run", "--config", config);
+        Assert.True(first.WaitForStderr("running;", TimeSpan.FromSeconds(30)), first.Stderr);
+
+        using var second = DaemonProcess.Start(_dir, "run", "--config", config);
+        Assert.True(second.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("already running", second.Stderr);
+
+        first.Signal(Tmds.Linux.LibC.SIGTERM);
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(30)), first.Stderr);
+        Assert.Equal(0, first.ExitCode);
+        Assert.Empty(guard.Differences());
+    }
+
+    [KernelFact]
+    public void A_run_after_kill_9_removes_the_rules_it_left_behind()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string watched = Directory.CreateDirectory(Path.Combine(_dir, "w")).FullName;
+        string config = DaemonProcess.WriteConfig(_dir, $$"""fsaudit.watches = [ { path = "{{watched}}", key = crashed } ]""");
+        using (var crashed = DaemonProcess.Start(_dir, "run", "--config", config))
+        {
+            Assert.True(crashed.WaitForStderr("running;", TimeSpan.FromSeconds(30)), crashed.Stderr);
+            crashed.Signal(Tmds.Linux.LibC.SIGKILL);
+            Assert.True(crashed.WaitForExit(TimeSpan.FromSeconds(10)));
+        }
+        Assert.Contains(guard.Control.ListRules(), r => r.Keys.Contains("crashed"));
+
+        using var next = DaemonProcess.Start(_dir, "run", "--config", config);
+        Assert.True(next.WaitForStderr("running;", TimeSpan.FromSeconds(30)), next.Stderr);
+        Assert.Contains("removed a rule left by a previous run", next.Stderr);
+        Assert.Single(guard.Control.ListRules(), r => r.Keys.Contains("crashed"));
+        next.Signal(Tmds.Linux.LibC.SIGTERM);
+        Assert.True(next.WaitForExit(TimeSpan.FromSeconds(30)), next.Stderr);
+        Assert.Equal(0, next.ExitCode);
+        Assert.DoesNotContain(guard.Control.ListRules(), r => r.Keys.Contains("crashed"));
+    }
+
+    private static string? Key(JsonElement e) =>
+        e.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+}
