@@ -10,12 +10,20 @@ namespace FsAudit.Tests.Kernel;
 /// </summary>
 public sealed class KernelStateGuard : IDisposable
 {
+    /// <summary>
+    /// Held for the guard's lifetime: the audit daemon slot is machine-wide, so kernel users in other
+    /// processes (another test run, a benchmark: `flock /run/lock/fsaudit-kernel.lock CMD`) wait their turn.
+    /// </summary>
+    public const string MachineLockPath = "/run/lock/fsaudit-kernel.lock";
+
     private readonly AuditControl _control;
+    private readonly FileStream _machineLock;
     private bool _disposed;
 
-    private KernelStateGuard(AuditControl control, AuditStatus status, IReadOnlyList<AuditRule> rules)
+    private KernelStateGuard(AuditControl control, FileStream machineLock, AuditStatus status, IReadOnlyList<AuditRule> rules)
     {
         _control = control;
+        _machineLock = machineLock;
         Status = status;
         Rules = rules;
     }
@@ -30,15 +38,35 @@ public sealed class KernelStateGuard : IDisposable
 
     public static KernelStateGuard Capture()
     {
-        var control = new AuditControl();
+        var machineLock = AcquireMachineLock(TimeSpan.FromMinutes(10));
+        AuditControl? control = null;
         try
         {
-            return new KernelStateGuard(control, control.GetStatus(), control.ListRules());
+            control = new AuditControl();
+            return new KernelStateGuard(control, machineLock, control.GetStatus(), control.ListRules());
         }
         catch
         {
-            control.Dispose();
+            control?.Dispose();
+            machineLock.Dispose();
             throw;
+        }
+    }
+
+    private static FileStream AcquireMachineLock(TimeSpan timeout)
+    {
+        string dir = Path.GetDirectoryName(MachineLockPath)!;
+        string path = Directory.Exists(dir) ? MachineLockPath : Path.Combine(Path.GetTempPath(), "fsaudit-kernel.lock");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            // FileShare.None makes .NET take flock(LOCK_EX|LOCK_NB) on Unix: the same lock flock(1) takes.
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(200); }
+            catch (IOException e)
+            {
+                throw new TimeoutException($"another process held {path} (a kernel test or benchmark) for {timeout}", e);
+            }
         }
     }
 
@@ -78,6 +106,7 @@ public sealed class KernelStateGuard : IDisposable
         finally
         {
             _control.Dispose();
+            _machineLock.Dispose(); // closing the file releases the flock
         }
         if (errors.Count > 0) throw new AggregateException("Restoring the kernel audit state failed.", errors);
     }
