@@ -1,0 +1,45 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace FsAudit.Actors.Subscribers;
+
+/// <summary>Building the protocol's newline-terminated JSON lines.</summary>
+public static class JsonLines
+{
+    /// <summary>Compact, and no HTML-style escaping of '&lt;', '&amp;' or non-ASCII: this is a line protocol, not a web page.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    /// <summary>One line: the object written by <paramref name="body"/> followed by '\n'.</summary>
+    public static byte[] Object(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Error(string message) => Object(w =>
+    {
+        w.WriteString("type", "error");
+        w.WriteString("error", message);
+    });
+
+    /// <summary>Events <paramref name="from"/>..<paramref name="to"/> (offsets, inclusive) were not delivered; <paramref name="missed"/> of them matched.</summary>
+    public static byte[] Gap(long from, long to, long missed) => Object(w =>
+    {
+        w.WriteString("type", "gap");
+        w.WriteNumber("from", from);
+        w.WriteNumber("to", to);
+        w.WriteNumber("missed", missed);
+    });
+}
