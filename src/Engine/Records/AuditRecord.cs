@@ -37,5 +37,11 @@ public sealed class AuditRecord
 
     public ReadOnlySpan<char> Fields => Text.AsSpan(FieldsStart);
 
+    /// <summary>
+    /// auditd's ENRICHED translations (the part after the 0x1d separator of a log line, e.g.
+    /// <c>ARCH=x86_64 SYSCALL=openat AUID="root"</c>), when the parser kept it; null otherwise.
+    /// </summary>
+    public string? Enriched { get; init; }
+
     public override string ToString() => $"{Type} {Text}";
 }

@@ -1,0 +1,319 @@
+using System.Buffers;
+using System.Text;
+using FsAudit.Engine.Kernel;
+using FsAudit.Engine.Records;
+
+namespace FsAudit.Engine.Events;
+
+/// <summary>
+/// Interprets the records of one serial into an <see cref="AuditEvent"/>. Works on whatever arrived:
+/// missing records leave fields null, garbage values are ignored, nothing throws on bad input.
+/// </summary>
+public static class EventBuilder
+{
+    private const ushort Syscall = 1300, Path = 1302, Cwd = 1307, Execve = 1309, Eoe = 1320, Proctitle = 1327;
+
+    // argc is bounded by ARG_MAX; refuse absurd values from corrupted records.
+    private const int MaxArgs = 1 << 17;
+
+    // Scratch for PATH fields, reused so that only the event's own objects are allocated.
+    [ThreadStatic] private static List<PathFields>? _pathScratch;
+
+    public static AuditEvent Build(IReadOnlyList<AuditRecord> records, bool incomplete)
+    {
+        var e = new AuditEvent { Incomplete = incomplete };
+        int count = 0;
+        for (int i = 0; i < records.Count; i++)
+            if (records[i].Type != Eoe) count++;
+        var kept = new AuditRecord[count];
+        for (int i = 0, k = 0; i < records.Count; i++)
+            if (records[i].Type != Eoe) kept[k++] = records[i];
+        e.Records = kept;
+        if (count == 0)
+        {
+            if (records.Count > 0) Stamp(e, records[0]);
+            e.Type = records.Count > 0 ? RecordTypeNames.Name(records[0].Type) : "";
+            return e;
+        }
+        Stamp(e, kept[0]);
+
+        bool haveSyscall = false;
+        List<PathFields>? paths = null;
+        ExecveArgs? execve = null;
+        foreach (var r in kept)
+        {
+            switch (r.Type)
+            {
+                case Syscall when !haveSyscall:
+                    haveSyscall = true;
+                    ReadSyscall(e, r.Fields);
+                    break;
+                case Cwd when e.Cwd == null:
+                    if (FieldReader.TryFind(r.Fields, "cwd", out var cwd)) e.Cwd = Str(cwd);
+                    break;
+                case Path:
+                    if (paths == null)
+                    {
+                        paths = _pathScratch ?? new List<PathFields>(8);
+                        _pathScratch = null; // a nested Build on this thread gets its own
+                        paths.Clear();
+                    }
+                    paths.Add(ReadPath(r.Fields));
+                    break;
+                case Proctitle when e.Proctitle == null:
+                    if (FieldReader.TryFind(r.Fields, "proctitle", out var pt)) e.Proctitle = FieldDecoder.DecodeProctitle(pt);
+                    break;
+                case Execve:
+                    (execve ??= new ExecveArgs()).Add(r.Fields);
+                    break;
+            }
+        }
+
+        if (haveSyscall)
+        {
+            e.Type = "SYSCALL";
+            if (e.Syscall is { } nr && (e.Arch is null || e.Arch == X86_64Syscalls.AuditArch))
+                e.SyscallName = X86_64Syscalls.Name(nr);
+            if (e.Exit is < 0 && e.Success != true) e.Errno = Errno.Name(e.Exit.Value);
+        }
+        else
+        {
+            e.Type = RecordTypeNames.Name(kept[0].Type);
+            ReadCommon(e, kept[0].Fields, depth: 0);
+        }
+
+        if (paths != null)
+        {
+            e.Paths = ResolvePaths(paths, e.Cwd);
+            paths.Clear();
+            _pathScratch = paths;
+        }
+        if (execve != null) e.Argv = execve.ToArgv();
+        return e;
+    }
+
+    private static void Stamp(AuditEvent e, AuditRecord first)
+    {
+        e.Serial = first.Serial;
+        e.TimestampMs = first.TimestampMs;
+        e.Node = first.Node;
+    }
+
+    private static void ReadSyscall(AuditEvent e, ReadOnlySpan<char> fields)
+    {
+        var f = new FieldReader(fields);
+        while (f.MoveNext())
+        {
+            var v = f.Value;
+            switch (f.Key)
+            {
+                case "arch": if (FieldDecoder.TryParseHexUInt64(v, out var arch) && arch <= uint.MaxValue) e.Arch = (uint)arch; break;
+                case "syscall": if (FieldDecoder.TryParseInt64(v, out var nr) && nr is >= 0 and <= int.MaxValue) e.Syscall = (int)nr; break;
+                case "success": e.Success = v.SequenceEqual("yes") ? true : v.SequenceEqual("no") ? false : null; break;
+                case "exit": if (FieldDecoder.TryParseInt64(v, out var exit)) e.Exit = exit; break;
+                case "a0": e.A0 = Hex(v); break;
+                case "a1": e.A1 = Hex(v); break;
+                case "a2": e.A2 = Hex(v); break;
+                case "a3": e.A3 = Hex(v); break;
+                case "items": if (FieldDecoder.TryParseUInt32(v, out var items) && items <= int.MaxValue) e.Items = (int)items; break;
+                default: ReadIdentity(e, ref f); break;
+            }
+        }
+    }
+
+    /// <summary>Process identity fields shared by SYSCALL and most stand-alone records.</summary>
+    private static void ReadIdentity(AuditEvent e, ref FieldReader f)
+    {
+        var v = f.Value;
+        switch (f.Key)
+        {
+            case "pid": e.Pid ??= Int(v); break;
+            case "ppid": e.Ppid ??= Int(v); break;
+            case "uid": e.Uid ??= UInt(v); break;
+            case "gid": e.Gid ??= UInt(v); break;
+            case "auid": e.Auid ??= UInt(v); break;
+            case "euid": e.Euid ??= UInt(v); break;
+            case "suid": e.Suid ??= UInt(v); break;
+            case "fsuid": e.Fsuid ??= UInt(v); break;
+            case "egid": e.Egid ??= UInt(v); break;
+            case "sgid": e.Sgid ??= UInt(v); break;
+            case "fsgid": e.Fsgid ??= UInt(v); break;
+            case "ses": e.Ses ??= UInt(v); break;
+            case "tty": case "terminal": if (e.Tty == null && !f.IsUnknown) e.Tty = Str(f.RawValue); break;
+            case "comm": e.Comm ??= Str(f.RawValue); break;
+            case "exe": if (e.Exe == null && !f.IsUnknown) e.Exe = Str(f.RawValue); break;
+            case "subj": e.Subj ??= StringCache.Get(v); break;
+            case "key": if (e.Keys.Count == 0) e.Keys = FieldDecoder.SplitKeys(Str(f.RawValue)); break;
+        }
+    }
+
+    /// <summary>Stand-alone records (USER_*, LOGIN, CONFIG_CHANGE, ...), including a nested <c>msg='...'</c>.</summary>
+    private static void ReadCommon(AuditEvent e, ReadOnlySpan<char> fields, int depth)
+    {
+        var f = new FieldReader(fields);
+        while (f.MoveNext())
+        {
+            if (f.Quoting == FieldQuoting.Single && depth == 0 && f.KeyIs("msg"))
+            {
+                ReadCommon(e, f.Value, depth + 1);
+                continue;
+            }
+            if (f.KeyIs("res") || f.KeyIs("result"))
+            {
+                if (e.Result != null) continue;
+                var v = f.Value;
+                e.Result = StringCache.Get(v);
+                e.Success = v.SequenceEqual("success") || v.SequenceEqual("yes") || v.SequenceEqual("1") ? true
+                    : v.SequenceEqual("failed") || v.SequenceEqual("no") || v.SequenceEqual("0") ? false : e.Success;
+                continue;
+            }
+            ReadIdentity(e, ref f);
+        }
+    }
+
+    private struct PathFields
+    {
+        public int Item;
+        public string? Name, Dev, NameType;
+        public ulong? Inode;
+        public uint? Mode, Ouid, Ogid;
+    }
+
+    private static PathFields ReadPath(ReadOnlySpan<char> fields)
+    {
+        var p = new PathFields { Item = -1 };
+        var f = new FieldReader(fields);
+        while (f.MoveNext())
+        {
+            var v = f.Value;
+            switch (f.Key)
+            {
+                case "item": if (FieldDecoder.TryParseUInt32(v, out var it) && it <= int.MaxValue) p.Item = (int)it; break;
+                case "name": p.Name = Str(f.RawValue); break;
+                case "inode": if (ulong.TryParse(v, out var ino)) p.Inode = ino; break;
+                case "dev": p.Dev = StringCache.Get(v); break;
+                case "mode": if (FieldDecoder.TryParseOctalUInt32(v, out var m)) p.Mode = m; break;
+                case "ouid": p.Ouid = UInt(v); break;
+                case "ogid": p.Ogid = UInt(v); break;
+                case "nametype": p.NameType = StringCache.Get(v); break;
+            }
+        }
+        return p;
+    }
+
+    private static AuditPath[] ResolvePaths(List<PathFields> raw, string? cwd)
+    {
+        // The kernel emits items in order; should a log not, item numbers decide.
+        for (int i = 1; i < raw.Count; i++)
+        {
+            if (raw[i].Item < raw[i - 1].Item)
+            {
+                raw.Sort(static (a, b) => a.Item.CompareTo(b.Item));
+                break;
+            }
+        }
+        string? parentDir = null;
+        foreach (var p in raw)
+            if (p.NameType == "PARENT" && p.Name is { Length: > 0 } pn && pn[0] == '/') { parentDir = pn; break; }
+
+        var result = new AuditPath[raw.Count];
+        for (int i = 0; i < raw.Count; i++)
+        {
+            var p = raw[i];
+            string? name = p.Name;
+            if (name != null)
+            {
+                // No CWD record: for a bare name the kernel logged the CWD as the PARENT item's name.
+                string? dir = cwd ?? (name.Contains('/') ? null : parentDir);
+                name = PathResolver.Resolve(name, dir);
+            }
+            result[i] = new AuditPath
+            {
+                Item = p.Item, Name = name, RawName = p.Name, Inode = p.Inode, Dev = p.Dev,
+                Mode = p.Mode, Ouid = p.Ouid, Ogid = p.Ogid, NameType = p.NameType,
+            };
+        }
+        return result;
+    }
+
+    /// <summary>An untrusted string: quoted text is interned, hex decoded, (null) is null.</summary>
+    private static string? Str(ReadOnlySpan<char> raw)
+    {
+        if (raw.IsEmpty) return string.Empty;
+        if (raw[0] == '"' || raw[0] == '\'') return StringCache.Get(FieldDecoder.Unquote(raw));
+        if (raw.SequenceEqual("(null)")) return null;
+        if (FieldDecoder.IsHex(raw)) return FieldDecoder.DecodeString(raw);
+        return StringCache.Get(raw);
+    }
+
+    private static ulong? Hex(ReadOnlySpan<char> v) => FieldDecoder.TryParseHexUInt64(v, out var x) ? x : null;
+
+    private static uint? UInt(ReadOnlySpan<char> v)
+    {
+        if (FieldDecoder.TryParseUInt32(v, out var x)) return x;
+        // Some records print unset ids as -1.
+        return v.SequenceEqual("-1") ? AuditEvent.Unset : null;
+    }
+
+    private static int? Int(ReadOnlySpan<char> v) =>
+        FieldDecoder.TryParseInt64(v, out var x) && x is >= int.MinValue and <= int.MaxValue ? (int)x : null;
+
+    /// <summary>Collects EXECVE arguments, reassembling <c>aN[k]</c> chunks of long arguments across records.</summary>
+    private sealed class ExecveArgs
+    {
+        private int _argc = -1;
+        private string?[] _args = [];
+        private Dictionary<int, ArrayBufferWriter<byte>>? _chunks;
+        private int _max = -1;
+
+        public void Add(ReadOnlySpan<char> fields)
+        {
+            var f = new FieldReader(fields);
+            while (f.MoveNext())
+            {
+                var key = f.Key;
+                if (key.SequenceEqual("argc"))
+                {
+                    if (_argc < 0 && FieldDecoder.TryParseUInt32(f.Value, out var argc) && argc <= MaxArgs)
+                    {
+                        _argc = (int)argc;
+                        if (_args.Length < _argc) Array.Resize(ref _args, _argc);
+                    }
+                    continue;
+                }
+                if (key.Length < 2 || key[0] != 'a') continue;
+                var rest = key[1..];
+                int bracket = rest.IndexOf('[');
+                bool isLen = rest.EndsWith("_len");
+                var digits = bracket >= 0 ? rest[..bracket] : isLen ? rest[..^4] : rest;
+                if (!FieldDecoder.TryParseUInt32(digits, out var idx) || idx >= MaxArgs) continue;
+                int n = (int)idx;
+                if (isLen) continue;
+                if (n > _max) _max = n;
+                if (bracket >= 0)
+                {
+                    _chunks ??= new Dictionary<int, ArrayBufferWriter<byte>>();
+                    if (!_chunks.TryGetValue(n, out var buf)) _chunks[n] = buf = new ArrayBufferWriter<byte>();
+                    FieldDecoder.AppendBytes(f.RawValue, buf);
+                }
+                else
+                {
+                    if (_args.Length <= n) Array.Resize(ref _args, Math.Max(n + 1, _args.Length * 2));
+                    _args[n] = f.RawValue.IsEmpty ? string.Empty : FieldDecoder.DecodeString(f.RawValue) ?? string.Empty;
+                }
+            }
+        }
+
+        public string[] ToArgv()
+        {
+            int len = _argc >= 0 ? _argc : _max + 1;
+            var argv = new string[len];
+            for (int i = 0; i < len; i++)
+            {
+                if (_chunks != null && _chunks.TryGetValue(i, out var buf)) argv[i] = Encoding.UTF8.GetString(buf.WrittenSpan);
+                else argv[i] = i < _args.Length ? _args[i] ?? string.Empty : string.Empty;
+            }
+            return argv;
+        }
+    }
+}

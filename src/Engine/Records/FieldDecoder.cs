@@ -1,0 +1,203 @@
+using System.Buffers;
+using System.Text;
+
+namespace FsAudit.Engine.Records;
+
+/// <summary>
+/// Decoding of audit field values as the kernel writes them. "Untrusted" strings (names, comm, exe,
+/// cwd, proctitle, key, execve args) are written quoted when they are plain printable ASCII and as
+/// upper-case hex otherwise (space, quote, control or non-ASCII bytes); <c>(null)</c> means no value.
+/// </summary>
+public static class FieldDecoder
+{
+    /// <summary>Separator the kernel puts between several rule keys in one <c>key=</c> value.</summary>
+    public const char KeySeparator = '\x01';
+
+    private const int StackLimit = 512;
+
+    /// <summary>True for a non-empty, even-length run of hex digits (a hex-encoded string).</summary>
+    public static bool IsHex(ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty || (s.Length & 1) != 0) return false;
+        return !s.ContainsAnyExcept(HexDigits);
+    }
+
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789ABCDEFabcdef");
+
+    /// <summary>Decodes a hex run into bytes; <paramref name="dest"/> must hold hex.Length / 2 bytes.</summary>
+    public static bool TryDecodeHex(ReadOnlySpan<char> hex, Span<byte> dest, out int written)
+    {
+        written = 0;
+        if ((hex.Length & 1) != 0 || dest.Length < hex.Length / 2) return false;
+        for (int i = 0; i < hex.Length; i += 2)
+        {
+            int hi = HexValue(hex[i]), lo = HexValue(hex[i + 1]);
+            if ((hi | lo) < 0) { written = 0; return false; }
+            dest[written++] = (byte)((hi << 4) | lo);
+        }
+        return true;
+    }
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
+
+    /// <summary>
+    /// Decodes an untrusted-string value as written in the record: <c>"text"</c> → text, hex → its
+    /// UTF-8 text, <c>(null)</c> → null. Anything else (<c>?</c>, odd unquoted tokens) is returned as is,
+    /// like auparse does when unescaping fails.
+    /// </summary>
+    public static string? DecodeString(ReadOnlySpan<char> raw)
+    {
+        if (raw.IsEmpty) return string.Empty;
+        if (raw[0] == '"' || raw[0] == '\'') return new string(Unquote(raw));
+        if (raw.SequenceEqual("(null)")) return null;
+        if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace: false);
+        return new string(raw);
+    }
+
+    /// <summary>Strips one pair of surrounding quotes (or a leading quote of an unterminated value).</summary>
+    public static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> raw)
+    {
+        if (raw.IsEmpty || (raw[0] != '"' && raw[0] != '\'')) return raw;
+        char q = raw[0];
+        raw = raw[1..];
+        return raw.Length > 0 && raw[^1] == q ? raw[..^1] : raw;
+    }
+
+    /// <summary>
+    /// Decodes a PROCTITLE value: hex of the command line with NUL between arguments, shown with
+    /// spaces (as ausearch -i does); trailing NULs dropped.
+    /// </summary>
+    public static string? DecodeProctitle(ReadOnlySpan<char> raw)
+    {
+        if (raw.IsEmpty) return string.Empty;
+        if (raw[0] == '"' || raw[0] == '\'') return new string(Unquote(raw));
+        if (raw.SequenceEqual("(null)")) return null;
+        if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace: true);
+        return new string(raw);
+    }
+
+    /// <summary>Appends the bytes a value stands for (hex decoded, or the quoted text as UTF-8).</summary>
+    public static void AppendBytes(ReadOnlySpan<char> raw, IBufferWriter<byte> output)
+    {
+        if (!raw.IsEmpty && raw[0] != '"' && raw[0] != '\'' && IsHex(raw))
+        {
+            var span = output.GetSpan(raw.Length / 2);
+            TryDecodeHex(raw, span, out int n);
+            output.Advance(n);
+            return;
+        }
+        var text = Unquote(raw);
+        var dest = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        output.Advance(Encoding.UTF8.GetBytes(text, dest));
+    }
+
+    private static string DecodeHexString(ReadOnlySpan<char> hex, bool nulAsSpace)
+    {
+        int len = hex.Length / 2;
+        byte[]? rented = null;
+        Span<byte> bytes = len <= StackLimit ? stackalloc byte[len] : (rented = ArrayPool<byte>.Shared.Rent(len));
+        try
+        {
+            TryDecodeHex(hex, bytes, out int n);
+            var b = bytes[..n];
+            if (nulAsSpace)
+            {
+                b = b.TrimEnd((byte)0);
+                b.Replace((byte)0, (byte)' ');
+            }
+            return Intern(b);
+        }
+        finally
+        {
+            if (rented != null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // Decoded values repeat (proctitles, directories): decode on the stack and intern short ones.
+    private static string Intern(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 256) return Encoding.UTF8.GetString(utf8);
+        Span<char> chars = stackalloc char[256];
+        int n = Encoding.UTF8.GetChars(utf8, chars);
+        return Events.StringCache.Get(chars[..n]);
+    }
+
+    /// <summary>Splits a decoded key value on the kernel's 0x01 separator (several rule keys).</summary>
+    public static string[] SplitKeys(string? decodedKey)
+    {
+        if (string.IsNullOrEmpty(decodedKey)) return [];
+        if (decodedKey.IndexOf(KeySeparator) < 0) return [decodedKey];
+        return decodedKey.Split(KeySeparator, StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static bool TryParseInt64(ReadOnlySpan<char> s, out long value)
+    {
+        value = 0;
+        if (s.IsEmpty) return false;
+        bool neg = s[0] == '-';
+        if (neg) s = s[1..];
+        if (s.IsEmpty || s.Length > 19) return false;
+        ulong v = 0;
+        foreach (char c in s)
+        {
+            uint d = (uint)(c - '0');
+            if (d > 9) return false;
+            v = v * 10 + d;
+        }
+        if (v > long.MaxValue) return false;
+        value = neg ? -(long)v : (long)v;
+        return true;
+    }
+
+    public static bool TryParseUInt32(ReadOnlySpan<char> s, out uint value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 10) return false;
+        ulong v = 0;
+        foreach (char c in s)
+        {
+            uint d = (uint)(c - '0');
+            if (d > 9) return false;
+            v = v * 10 + d;
+        }
+        if (v > uint.MaxValue) return false;
+        value = (uint)v;
+        return true;
+    }
+
+    public static bool TryParseHexUInt64(ReadOnlySpan<char> s, out ulong value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 16) return false;
+        foreach (char c in s)
+        {
+            int d = HexValue(c);
+            if (d < 0) { value = 0; return false; }
+            value = (value << 4) | (uint)d;
+        }
+        return true;
+    }
+
+    /// <summary>Octal, as PATH's <c>mode=0100644</c>.</summary>
+    public static bool TryParseOctalUInt32(ReadOnlySpan<char> s, out uint value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 11) return false;
+        ulong v = 0;
+        foreach (char c in s)
+        {
+            uint d = (uint)(c - '0');
+            if (d > 7) return false;
+            v = (v << 3) | d;
+        }
+        if (v > uint.MaxValue) return false;
+        value = (uint)v;
+        return true;
+    }
+}
