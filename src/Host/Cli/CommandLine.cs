@@ -18,13 +18,14 @@ public static class CommandLine
         var root = new RootCommand("fsaudit: Linux filesystem audit engine; replaces auditd's path from the kernel to consumers.");
         root.Subcommands.Add(DaemonCommands.Run());
         root.Subcommands.Add(DaemonCommands.Status());
+        root.Subcommands.Add(SubscribeCommand.Create());
         root.Subcommands.Add(ParseCommand());
         root.Subcommands.Add(ClassesCommand());
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra());
         return root.Parse(args).Invoke();
     }
 
-    /// <summary>Verbs defined next to their logic (run, status, subscribe) register here.</summary>
+    /// <summary>Verbs that register themselves (bench).</summary>
     internal static readonly List<Func<Command>> ExtraCommands = [];
 
     internal static Option<string?> ConfigOption() => new("--config", "-c")
@@ -62,10 +63,10 @@ public static class CommandLine
             try
             {
                 var settings = ConfigLoader.Load(result.GetValue(config));
-                ClassesReport.Write(Console.Out, ClassCatalog.Build(settings.Classes));
+                ClassesReport.Write(Console.Out, settings.Catalog);
                 return ExitOk;
             }
-            catch (Exception e) when (e is ConfigException or ClassCatalogException)
+            catch (ConfigException e)
             {
                 Console.Error.WriteLine($"fsaudit: {e.Message}");
                 return ExitUsage;

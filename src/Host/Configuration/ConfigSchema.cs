@@ -1,6 +1,8 @@
 using System.Globalization;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using FsAudit.Engine.Classification;
+using FsAudit.Host.Server;
 
 namespace FsAudit.Host.Configuration;
 
@@ -12,7 +14,9 @@ namespace FsAudit.Host.Configuration;
 public static class ConfigSchema
 {
     private static readonly string[] TopKeys =
-        ["watches", "rules", "state-directory", "socket-path", "stats-interval", "kernel", "correlation", "pipeline", "classes"];
+        ["watches", "rules", "state-directory", "socket-path", "subscribers", "stats-interval", "kernel", "correlation", "pipeline", "classes"];
+    private static readonly string[] SubscriberKeys =
+        ["socket-mode", "socket-group", "allowed-uids", "allowed-gids", "max-subscribers", "max-request-line", "buffer-size", "request-timeout"];
     private static readonly string[] KernelKeys =
         ["mode", "backlog-limit", "backlog-wait-time", "rate-limit", "receive-buffer", "failure", "registration-check-interval"];
     private static readonly string[] CorrelationKeys = ["timeout", "max-in-flight"];
@@ -31,6 +35,15 @@ public static class ConfigSchema
         var pipeline = Object(fs, "pipeline", "fsaudit.pipeline");
         Known(pipeline, PipelineKeys, "fsaudit.pipeline");
 
+        var classes = Classes(fs);
+        ClassCatalog catalog;
+        try { catalog = ClassCatalog.Build(classes); }
+        catch (ClassCatalogException e) { throw new ConfigException(e.Message); }
+
+        var subscribers = Object(fs, "subscribers", "fsaudit.subscribers");
+        Known(subscribers, SubscriberKeys, "fsaudit.subscribers");
+        string socketPath = NonEmpty(fs, "socket-path", "fsaudit");
+
         string mode = Enum(kernel, "mode", "fsaudit.kernel", "daemon");
         string failure = Enum(kernel, "failure", "fsaudit.kernel", "silent", "printk");
 
@@ -38,7 +51,8 @@ public static class ConfigSchema
             Watches: Watches(fs),
             Rules: StringList(fs, "rules", "fsaudit"),
             StateDirectory: NonEmpty(fs, "state-directory", "fsaudit"),
-            SocketPath: NonEmpty(fs, "socket-path", "fsaudit"),
+            SocketPath: socketPath,
+            Subscribers: Subscribers(subscribers, socketPath),
             StatsInterval: Duration(fs, "stats-interval", "fsaudit"),
             Kernel: new KernelSettings(
                 mode,
@@ -54,7 +68,8 @@ public static class ConfigSchema
             Pipeline: new PipelineBufferSettings(
                 (int)Integer(pipeline, "buffer-records", "fsaudit.pipeline", 1024, 100_000_000),
                 NonEmpty(pipeline, "spill-directory", "fsaudit.pipeline")),
-            Classes: Classes(fs),
+            Classes: classes,
+            Catalog: catalog,
             Hocon: config);
     }
 
@@ -198,6 +213,35 @@ public static class ConfigSchema
             list.Add(new WatchSettings(watchPath.TrimEnd('/') is { Length: > 0 } t ? t : "/", perm, string.IsNullOrEmpty(key) ? null : key));
         }
         return list;
+    }
+
+    private static SubscriberSettings Subscribers(HoconObject o, string socketPath)
+    {
+        const string p = "fsaudit.subscribers";
+        string modeText = Scalar(o, "socket-mode", p);
+        var mode = SubscriberSettings.ParseMode(modeText)
+            ?? throw new ConfigException($"{p}.socket-mode: '{modeText}' is not an octal file mode like \"0660\"");
+        string group = Scalar(o, "socket-group", p);
+        return new SubscriberSettings(
+            socketPath,
+            mode,
+            group.Length == 0 ? null : group,
+            IdList(o, "allowed-uids", p),
+            IdList(o, "allowed-gids", p),
+            (int)Integer(o, "max-subscribers", p, 1, 100_000),
+            (int)Size(o, "max-request-line", p, 256, 16 << 20),
+            Size(o, "buffer-size", p, 4096, 1L << 34),
+            Duration(o, "request-timeout", p));
+    }
+
+    private static IReadOnlyList<uint> IdList(HoconObject o, string key, string path)
+    {
+        var items = StringList(o, key, path);
+        var ids = new List<uint>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+            ids.Add(uint.TryParse(items[i], NumberStyles.None, CultureInfo.InvariantCulture, out uint id)
+                ? id : throw new ConfigException($"{path}.{key}[{i}]: '{items[i]}' is not a numeric id"));
+        return ids;
     }
 
     private static IReadOnlyDictionary<string, IReadOnlyList<string>> Classes(HoconObject fs)

@@ -1,4 +1,6 @@
 using Akka.Configuration;
+using FsAudit.Engine.Classification;
+using FsAudit.Host.Server;
 
 namespace FsAudit.Host.Configuration;
 
@@ -24,11 +26,13 @@ public sealed record FsAuditSettings(
     IReadOnlyList<string> Rules,
     string StateDirectory,
     string SocketPath,
+    SubscriberSettings Subscribers,
     TimeSpan StatsInterval,
     KernelSettings Kernel,
     CorrelationSettings Correlation,
     PipelineBufferSettings Pipeline,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Classes,
+    ClassCatalog Catalog,
     Config Hocon)
 {
     /// <summary>A path from the config, made absolute under <see cref="StateDirectory"/> when relative.</summary>

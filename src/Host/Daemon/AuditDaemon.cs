@@ -4,6 +4,7 @@ using System.Text.Json;
 using Akka.Actor;
 using FsAudit.Actors.Events;
 using FsAudit.Actors.Pipeline;
+using FsAudit.Actors.Subscribers;
 using FsAudit.Engine.Events;
 using FsAudit.Host.Configuration;
 using FsAudit.Host.Server;
@@ -56,7 +57,8 @@ public sealed class AuditDaemon
         try
         {
             _system = ActorSystem.Create("fsaudit", _settings.Hocon);
-            var sink = BuildSink();
+            var hub = _system.ActorOf(SubscriberHub.Props(new AuditEventView(_settings.Catalog), _settings.Subscribers.MaxSubscribers), "subscribers");
+            var sink = BuildSink(hub);
             _pipeline = AuditPipeline.Start(_system, PipelineSettings(), new NetlinkRecordReader(_session.Connection),
                 sink, new RegistrationControl(_session), _settings.Kernel.RegistrationCheckInterval);
             if (_pipeline.Watchdog is { } dog)
@@ -67,8 +69,8 @@ public sealed class AuditDaemon
                 dog.CheckFailed += e => Log.Warn($"registration check failed: {e.Message}");
             }
 
-            await using var server = new ControlServer(SubscriberSettings.Defaults(_settings.SocketPath),
-                new ControlHandlers(_ => Task.FromResult(StatusJson()), Hub: null, Catalog: null));
+            await using var server = new ControlServer(_settings.Subscribers,
+                new ControlHandlers(_ => Task.FromResult(StatusJson()), hub, new ClassCatalogEvents(_settings.Catalog)));
             using var stats = StartStatsLine();
             Log.Info($"running; status socket {_settings.SocketPath}");
 
@@ -125,12 +127,14 @@ public sealed class AuditDaemon
         MaxInFlight = _settings.Correlation.MaxInFlight,
     };
 
-    private IEventSink<AuditEvent> BuildSink()
+    /// <summary>Every batch goes to the subscriber hub (which never waits for subscribers) and, with --stdout, to stdout.</summary>
+    private IEventSink<AuditEvent> BuildSink(IActorRef hub)
     {
-        if (!_options.Stdout) return EventSink.ForEach<AuditEvent>(_ => { });
+        if (!_options.Stdout) return HubEventSink.Create<AuditEvent>(hub);
         var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
         var writer = new Utf8JsonWriter(stdout, EventJson.WriterOptions);
-        return EventSink.ForEach<AuditEvent>(batch =>
+        var timeout = TimeSpan.FromSeconds(30);
+        return EventSink.ForEachAsync<AuditEvent>(async batch =>
         {
             foreach (var e in batch)
             {
@@ -142,6 +146,7 @@ public sealed class AuditDaemon
                 stdout.WriteByte((byte)'\n');
             }
             stdout.Flush();
+            await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(batch), timeout);
         });
     }
 

@@ -1,0 +1,164 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using FsAudit.Tests.Kernel;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FsAudit.Tests.Daemon;
+
+/// <summary>
+/// The daemon with three real socket clients, each with its own filter, over one scripted set of
+/// operations: each client's stream is exactly its expected list (no extra, no missing, in order).
+/// </summary>
+[Collection(KernelCollection.Name)]
+[Trait("Category", "Kernel")]
+public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fsaudit-subs-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [KernelFact]
+    public void Three_subscribers_each_get_exactly_their_subset()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string w = Directory.CreateDirectory(Path.Combine(_dir, "watched")).FullName;
+        Directory.CreateDirectory(Path.Combine(w, "a"));
+        Directory.CreateDirectory(Path.Combine(w, "b"));
+        string config = DaemonProcess.WriteConfig(_dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = subs } ]""");
+        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config);
+        try
+        {
+            Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+            using var creates = Client.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["fc"],"keys":["subs"]}""");
+            using var deletesInB = Client.Subscribe(daemon.SocketPath, $$"""{"op":"subscribe","classes":["fd"],"paths":["{{w}}/b"]}""");
+            using var failures = Client.Subscribe(daemon.SocketPath, """{"op":"subscribe","events":["FILE_Mode","FILE_Unlink"],"success":false}""");
+
+            using (var child = SyscallChild.Start(w))
+            {
+                Assert.True(child.Call("openat", SyscallChild.AtFdCwd, "a/x", SyscallChild.OWronly | SyscallChild.OCreat, 0x1a4) >= 0); // 1 FILE_Create
+                Assert.Equal(0, child.Call("mkdir", "b/d", 0x1ed));                    // 2 FS_Mkdir
+                Assert.Equal(0, child.Call("chmod", "a/x", 0x180));                    // 3 FILE_Mode
+                Assert.Equal(0, child.Call("rename", "a/x", "b/y"));                   // 4 FILE_Rename (fc and fd)
+                Assert.Equal(0, child.Call("unlink", "b/y"));                          // 5 FILE_Unlink
+                Assert.Equal(0, child.Call("rmdir", "b/d"));                           // 6 FS_Rmdir
+                Assert.True(child.Call("unlink", "a/missing") < 0);                    // 7 FILE_Unlink, failed
+            }
+
+            var c1 = creates.ReadEvents(3, TimeSpan.FromSeconds(20));
+            var c2 = deletesInB.ReadEvents(3, TimeSpan.FromSeconds(20));
+            var c3 = failures.ReadEvents(1, TimeSpan.FromSeconds(20));
+            Thread.Sleep(1000); // anything extra would arrive now
+            c1.AddRange(creates.ReadEvents(int.MaxValue, TimeSpan.FromMilliseconds(200)));
+            c2.AddRange(deletesInB.ReadEvents(int.MaxValue, TimeSpan.FromMilliseconds(200)));
+            c3.AddRange(failures.ReadEvents(int.MaxValue, TimeSpan.FromMilliseconds(200)));
+
+            Assert.Equal(["FILE_Create openat", "FS_Mkdir mkdir", "FILE_Rename rename"], c1.Select(Describe));
+            Assert.Equal(["FILE_Rename rename", "FILE_Unlink unlink", "FS_Rmdir rmdir"], c2.Select(Describe));
+            Assert.Equal(["FILE_Unlink unlink"], c3.Select(Describe));
+            Assert.False(c3[0].GetProperty("success").GetBoolean());
+            // Offsets are global: the rename has the same offset in both streams; each stream is increasing.
+            Assert.Equal(c1[2].GetProperty("offset").GetInt64(), c2[0].GetProperty("offset").GetInt64());
+            foreach (var stream in new[] { c1, c2 })
+                Assert.True(stream.Select(e => e.GetProperty("offset").GetInt64()).Zip(stream.Skip(1).Select(e => e.GetProperty("offset").GetInt64())).All(p => p.Item1 < p.Item2));
+
+            daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);
+            Assert.Equal(0, daemon.ExitCode);
+            Assert.Empty(guard.Differences());
+        }
+        finally
+        {
+            output.WriteLine(daemon.Stderr);
+        }
+    }
+
+    [KernelFact]
+    public void Status_reports_the_kernel_the_pipeline_and_the_subscribers()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string config = DaemonProcess.WriteConfig(_dir);
+        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config);
+        Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+        using var sub = Client.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["files"]}""");
+
+        using var status = DaemonProcess.Start(_dir, "status", "--json", "--socket", daemon.SocketPath);
+        Assert.True(status.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, status.ExitCode);
+        var json = JsonDocument.Parse(status.ReadLinesUntil(l => l.Count > 0, TimeSpan.FromSeconds(5)).Single()).RootElement;
+        Assert.Equal((uint)daemon.Pid, json.GetProperty("kernel").GetProperty("pid").GetUInt32());
+        Assert.Equal(1, json.GetProperty("kernel").GetProperty("enabled").GetInt32());
+        Assert.True(json.GetProperty("daemon").GetProperty("rss_bytes").GetInt64() > 0);
+        Assert.True(json.GetProperty("pipeline").TryGetProperty("possibly_lost_serials", out _));
+        Assert.Equal(1, json.GetProperty("subscribers").GetProperty("connected").GetInt32());
+
+        daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);
+
+        // No daemon: the kernel part and a clear word, exit 3.
+        using var after = DaemonProcess.Start(_dir, "status", "--socket", daemon.SocketPath);
+        Assert.True(after.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, after.ExitCode);
+        var text = string.Join("\n", after.DrainLines());
+        Assert.Contains("no fsaudit daemon is running", text);
+        Assert.Contains("backlog_limit", text);
+        Assert.Empty(guard.Differences());
+    }
+
+    private static string Describe(JsonElement e) => $"{e.GetProperty("event").GetString()} {e.GetProperty("syscall").GetString()}";
+
+    /// <summary>A raw protocol client: one subscription line, then event lines.</summary>
+    private sealed class Client : IDisposable
+    {
+        private readonly Socket _socket;
+        private readonly StreamReader _reader;
+        private Task<string?>? _pending; // a read that outlived a timeout, consumed by the next call
+
+        private Client(Socket socket)
+        {
+            _socket = socket;
+            _reader = new StreamReader(new NetworkStream(socket), Encoding.UTF8);
+        }
+
+        public static Client Subscribe(string path, string request)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            socket.Send(Encoding.UTF8.GetBytes(request + "\n"));
+            var client = new Client(socket);
+            var first = client._reader.ReadLine();
+            Assert.NotNull(first);
+            Assert.Equal("subscribed", JsonDocument.Parse(first!).RootElement.GetProperty("type").GetString());
+            return client;
+        }
+
+        public List<JsonElement> ReadEvents(int count, TimeSpan timeout)
+        {
+            var events = new List<JsonElement>();
+            var deadline = DateTime.UtcNow + timeout;
+            while (events.Count < count && DateTime.UtcNow < deadline)
+            {
+                var read = _pending ?? _reader.ReadLineAsync();
+                _pending = read;
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !read.Wait(left)) break;
+                _pending = null;
+                if (read.Result is not { } line) break;
+                var e = JsonDocument.Parse(line).RootElement;
+                Assert.True(e.TryGetProperty("offset", out _), $"unexpected control line {line}");
+                events.Add(e);
+            }
+            return events;
+        }
+
+        public void Dispose()
+        {
+            _socket.Dispose();
+            _reader.Dispose();
+        }
+    }
+}
