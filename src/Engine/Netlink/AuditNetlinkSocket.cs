@@ -48,15 +48,23 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
     private int _fd;
     private uint _sequence;
 
-    public AuditNetlinkSocket()
+    public AuditNetlinkSocket() : this(groups: 0)
+    {
+    }
+
+    /// <param name="groups">Multicast groups to join at bind, as a mask (AUDIT_NLGRP_READLOG is 1 &lt;&lt; 0; needs CAP_AUDIT_READ).</param>
+    public AuditNetlinkSocket(uint groups)
     {
         _fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NetlinkProtocol.NetlinkAudit);
         if (_fd < 0) throw new NetlinkSocketException("socket(AF_NETLINK, NETLINK_AUDIT)", errno);
         try
         {
-            var addr = new SockaddrNl { Family = (ushort)AF_NETLINK };
+            var addr = new SockaddrNl { Family = (ushort)AF_NETLINK, Groups = groups };
             if (bind(_fd, (sockaddr*)&addr, (uint)sizeof(SockaddrNl)) < 0)
-                throw new NetlinkSocketException("bind", errno);
+            {
+                int err = errno;
+                throw new NetlinkSocketException(groups != 0 && err == EPERM ? "bind to a multicast group (needs CAP_AUDIT_READ)" : "bind", err);
+            }
             uint len = (uint)sizeof(SockaddrNl);
             if (getsockname(_fd, (sockaddr*)&addr, (socklen_t*)&len) < 0)
                 throw new NetlinkSocketException("getsockname", errno);
