@@ -1,7 +1,10 @@
 using System.Globalization;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using FsAudit.Actors.Sinks;
 using FsAudit.Engine.Classification;
+using FsAudit.Engine.Enrichment;
+using FsAudit.Host.Metrics;
 using FsAudit.Host.Server;
 
 namespace FsAudit.Host.Configuration;
@@ -14,7 +17,12 @@ namespace FsAudit.Host.Configuration;
 public static class ConfigSchema
 {
     private static readonly string[] TopKeys =
-        ["watches", "rules", "state-directory", "socket-path", "subscribers", "stats-interval", "kernel", "correlation", "pipeline", "classes"];
+        ["watches", "rules", "state-directory", "socket-path", "subscribers", "stats-interval", "kernel", "audit-log", "enrichment", "metrics",
+         "correlation", "pipeline", "classes"];
+    private static readonly string[] AuditLogKeys = ["enabled", "path", "max-file-size", "num-logs", "flush", "freq"];
+    private static readonly string[] EnrichmentKeys =
+        ["enabled", "names", "parent-exe", "container", "name-ttl", "process-ttl", "process-cache-size"];
+    private static readonly string[] MetricsKeys = ["enabled", "address", "port", "allow-non-loopback"];
     private static readonly string[] SubscriberKeys =
         ["socket-mode", "socket-group", "allowed-uids", "allowed-gids", "max-subscribers", "max-request-line", "buffer-size", "request-timeout"];
     private static readonly string[] KernelKeys =
@@ -44,12 +52,18 @@ public static class ConfigSchema
         Known(subscribers, SubscriberKeys, "fsaudit.subscribers");
         string socketPath = NonEmpty(fs, "socket-path", "fsaudit");
 
-        string mode = Enum(kernel, "mode", "fsaudit.kernel", "daemon");
+        string mode = Enum(kernel, "mode", "fsaudit.kernel", "daemon", "multicast");
         string failure = Enum(kernel, "failure", "fsaudit.kernel", "silent", "printk");
 
+        var watches = Watches(fs);
+        var rules = StringList(fs, "rules", "fsaudit");
+        if (mode == "multicast" && (watches.Count > 0 || rules.Count > 0))
+            throw new ConfigException("fsaudit.kernel.mode: multicast reads alongside another audit daemon, which owns the rules: " +
+                                      "leave fsaudit.watches and fsaudit.rules empty (or use mode = daemon)");
+
         return new FsAuditSettings(
-            Watches: Watches(fs),
-            Rules: StringList(fs, "rules", "fsaudit"),
+            Watches: watches,
+            Rules: rules,
             StateDirectory: NonEmpty(fs, "state-directory", "fsaudit"),
             SocketPath: socketPath,
             Subscribers: Subscribers(subscribers, socketPath),
@@ -62,6 +76,9 @@ public static class ConfigSchema
                 (int)Size(kernel, "receive-buffer", "fsaudit.kernel", 64 * 1024, int.MaxValue),
                 failure == "silent" ? 0u : 1u,
                 Duration(kernel, "registration-check-interval", "fsaudit.kernel")),
+            AuditLog: AuditLog(Object(fs, "audit-log", "fsaudit.audit-log")),
+            Enrichment: Enrichment(Object(fs, "enrichment", "fsaudit.enrichment")),
+            Metrics: Metrics(Object(fs, "metrics", "fsaudit.metrics")),
             Correlation: new CorrelationSettings(
                 Duration(correlation, "timeout", "fsaudit.correlation"),
                 (int)Integer(correlation, "max-in-flight", "fsaudit.correlation", 16, 10_000_000)),
@@ -214,6 +231,66 @@ public static class ConfigSchema
         }
         return list;
     }
+
+    private static AuditLogOptions? AuditLog(HoconObject o)
+    {
+        const string p = "fsaudit.audit-log";
+        Known(o, AuditLogKeys, p);
+        if (!Bool(o, "enabled", p)) return null;
+        string flush = Scalar(o, "flush", p);
+        if (!AuditLogOptions.TryParseFlush(flush, out var policy))
+            throw new ConfigException($"{p}.flush: '{flush}' is not one of none, incremental, data, sync");
+        string path = NonEmpty(o, "path", p);
+        if (!System.IO.Path.IsPathRooted(path)) throw new ConfigException($"{p}.path: '{path}' must be absolute");
+        return new AuditLogOptions
+        {
+            Path = path,
+            MaxFileSizeBytes = Size(o, "max-file-size", p, 4096, long.MaxValue),
+            NumLogs = (int)Integer(o, "num-logs", p, 0, 999),
+            Flush = policy,
+            Freq = (int)Integer(o, "freq", p, 1, int.MaxValue),
+        };
+    }
+
+    private static EnricherOptions? Enrichment(HoconObject o)
+    {
+        const string p = "fsaudit.enrichment";
+        Known(o, EnrichmentKeys, p);
+        if (!Bool(o, "enabled", p)) return null;
+        return new EnricherOptions
+        {
+            Names = Bool(o, "names", p),
+            ParentExe = Bool(o, "parent-exe", p),
+            Container = Bool(o, "container", p),
+            NameTtl = Duration(o, "name-ttl", p),
+            ProcessTtl = Duration(o, "process-ttl", p),
+            ProcessCacheSize = (int)Integer(o, "process-cache-size", p, 16, 10_000_000),
+        };
+    }
+
+    private static MetricsOptions? Metrics(HoconObject o)
+    {
+        const string p = "fsaudit.metrics";
+        Known(o, MetricsKeys, p);
+        if (!Bool(o, "enabled", p)) return null;
+        var options = new MetricsOptions
+        {
+            Address = NonEmpty(o, "address", p),
+            Port = (int)Integer(o, "port", p, 1, 65535),
+            AllowNonLoopback = Bool(o, "allow-non-loopback", p),
+        };
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new ConfigException($"{p}: {e.Message}"); }
+        return options;
+    }
+
+    private static bool Bool(HoconObject obj, string key, string path) =>
+        Scalar(obj, key, path) switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            var s => throw new ConfigException($"{path}.{key}: expected on/off (true/false), got '{s}'"),
+        };
 
     private static SubscriberSettings Subscribers(HoconObject o, string socketPath)
     {

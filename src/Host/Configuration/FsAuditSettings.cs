@@ -1,5 +1,8 @@
 using Akka.Configuration;
+using FsAudit.Actors.Sinks;
 using FsAudit.Engine.Classification;
+using FsAudit.Engine.Enrichment;
+using FsAudit.Host.Metrics;
 using FsAudit.Host.Server;
 
 namespace FsAudit.Host.Configuration;
@@ -29,6 +32,9 @@ public sealed record FsAuditSettings(
     SubscriberSettings Subscribers,
     TimeSpan StatsInterval,
     KernelSettings Kernel,
+    AuditLogOptions? AuditLog,
+    EnricherOptions? Enrichment,
+    MetricsOptions? Metrics,
     CorrelationSettings Correlation,
     PipelineBufferSettings Pipeline,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Classes,

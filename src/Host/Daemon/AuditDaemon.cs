@@ -7,7 +7,9 @@ using FsAudit.Actors.Pipeline;
 using FsAudit.Actors.Subscribers;
 using FsAudit.Engine.Events;
 using FsAudit.Host.Configuration;
+using FsAudit.Host.Metrics;
 using FsAudit.Host.Server;
+using FsAudit.Actors.Sinks;
 
 namespace FsAudit.Host.Daemon;
 
@@ -20,7 +22,7 @@ public sealed class AuditDaemon
     private readonly FsAuditSettings _settings;
     private readonly DaemonOptions _options;
     private readonly Stopwatch _uptime = Stopwatch.StartNew();
-    private KernelSession? _session;
+    private IKernelSource? _kernel;
     private PipelineHandle<AuditEvent>? _pipeline;
     private ActorSystem? _system;
     private readonly RateMeter _rates = new();
@@ -42,25 +44,31 @@ public sealed class AuditDaemon
     /// <summary>Runs until <paramref name="stop"/> fires; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
-        if (Environment.UserName != "root" && Tmds.Linux.LibC.geteuid() != 0)
+        if (Tmds.Linux.LibC.geteuid() != 0)
             throw new DaemonStartException("fsaudit run must run as root (it needs CAP_AUDIT_CONTROL and CAP_AUDIT_READ)");
         var rules = RuleSet.From(_settings);
         await DaemonProbe.EnsureNotRunning(_settings.SocketPath);
         Directory.CreateDirectory(_settings.StateDirectory);
 
-        _session = KernelSession.Start(_settings.Kernel, rules, _settings.StateDirectory, _options.Replace);
-        var found = _session.Found;
-        Log.Info($"registered as audit daemon pid={_session.OwnPid} rules={_session.InstalledRules.Count} " +
-                 $"backlog_limit={_settings.Kernel.BacklogLimit} receive_buffer={_session.Connection!.ReceiveBufferBytes} lost_at_start={found.Lost}");
-        foreach (var r in _session.InstalledRules) Log.Info($"rule {r}");
+        _kernel = _settings.Kernel.Mode == "multicast"
+            ? new MulticastKernelSource(_settings.Kernel.ReceiveBuffer)
+            : new DaemonKernelSource(KernelSession.Start(_settings.Kernel, rules, _settings.StateDirectory, _options.Replace));
+        Log.Info(_kernel.Describe());
+        foreach (var r in rules) Log.Info($"rule {r}");
 
+        AuditLogSink? auditLog = null;
+        MetricsExporter? metrics = null;
         try
         {
             _system = ActorSystem.Create("fsaudit", _settings.Hocon);
             var hub = _system.ActorOf(SubscriberHub.Props(new AuditEventView(_settings.Catalog), _settings.Subscribers.MaxSubscribers), "subscribers");
-            var sink = BuildSink(hub);
-            _pipeline = AuditPipeline.Start(_system, PipelineSettings(), new NetlinkRecordReader(_session.Connection),
-                sink, new RegistrationControl(_session), _settings.Kernel.RegistrationCheckInterval);
+            if (_settings.AuditLog is { } logOptions)
+            {
+                auditLog = new AuditLogSink(logOptions);
+                Log.Info($"auditd-format log {logOptions.Path}");
+            }
+            _pipeline = AuditPipeline.Start(_system, PipelineSettings(), _kernel.CreateReader(), BuildSink(hub, auditLog),
+                _kernel.Registration, _settings.Kernel.RegistrationCheckInterval);
             if (_pipeline.Watchdog is { } dog)
             {
                 dog.Lost += l => Log.Error(
@@ -71,11 +79,26 @@ public sealed class AuditDaemon
 
             await using var server = new ControlServer(_settings.Subscribers,
                 new ControlHandlers(_ => Task.FromResult(StatusJson()), hub, new ClassCatalogEvents(_settings.Catalog)));
+            if (_settings.Metrics is { } metricsOptions)
+            {
+                metrics = new MetricsExporter(metricsOptions, new MetricsSources
+                {
+                    Pipeline = () => _pipeline.Metrics,
+                    Kernel = _kernel.QueryStatus,
+                    Subscribers = async ct => SubscriberMetrics.From(await hub.Ask<HubStatus>(GetHubStatus.Instance, TimeSpan.FromSeconds(2), ct)),
+                    AuditLog = auditLog is null ? null : () => auditLog.Stats,
+                });
+                metrics.Start();
+                Log.Info($"metrics on {metrics.Url}");
+            }
             using var stats = StartStatsLine();
+            var systemd = SystemdNotify.FromEnvironment();
             Log.Info($"running; status socket {_settings.SocketPath}");
+            systemd?.Ready($"{rules.Count} rules, socket {_settings.SocketPath}");
 
             var faulted = _pipeline.Completion.ContinueWith(_ => { }, TaskScheduler.Default);
             await Task.WhenAny(Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default), faulted);
+            systemd?.Stopping();
             if (_pipeline.Completion.IsFaulted)
                 Log.Error($"pipeline failed: {_pipeline.Completion.Exception?.GetBaseException().Message}");
             await StopAsync();
@@ -84,7 +107,9 @@ public sealed class AuditDaemon
         finally
         {
             // Also on a failed start: rules out, registration given up, settings back as found.
-            _session.Dispose();
+            _kernel.Dispose();
+            metrics?.Dispose();
+            auditLog?.Dispose();
             if (_system != null) await _system.Terminate();
         }
     }
@@ -96,13 +121,14 @@ public sealed class AuditDaemon
     private async Task StopAsync()
     {
         Log.Info("stopping: removing rules");
-        _session!.RemoveRules();
+        _kernel!.StopProducing();
         await WaitForQuietAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
-        _session.Unregister();
+        _kernel.Detach();
         await _pipeline!.StopAsync();
         var m = _pipeline.Metrics;
         Log.Info($"stopped: records={m.RecordsRead} events={m.Events} incomplete={m.IncompleteEvents} evicted={m.EvictedEvents} " +
-                 $"possibly_lost_serials={m.PossiblyLostSerials} spilled={m.SpilledRecords} dropped={m.DroppedRecords}");
+                 $"possibly_lost_serials={m.PossiblyLostSerials} spilled={m.SpilledRecords} dropped={m.DroppedRecords} " +
+                 $"kernel_dropped_for_us={_kernel.DroppedForUs}");
     }
 
     /// <summary>Waits until no record arrived for <paramref name="quiet"/> (bounded by <paramref name="max"/>).</summary>
@@ -128,26 +154,32 @@ public sealed class AuditDaemon
     };
 
     /// <summary>Every batch goes to the subscriber hub (which never waits for subscribers) and, with --stdout, to stdout.</summary>
-    private IEventSink<AuditEvent> BuildSink(IActorRef hub)
+    private IEventSink<AuditEvent> BuildSink(IActorRef hub, AuditLogSink? auditLog)
     {
-        if (!_options.Stdout) return HubEventSink.Create<AuditEvent>(hub);
-        var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16);
-        var writer = new Utf8JsonWriter(stdout, EventJson.WriterOptions);
+        if (!_options.Stdout && auditLog is null) return HubEventSink.Create<AuditEvent>(hub);
+        var stdout = _options.Stdout ? new BufferedStream(Console.OpenStandardOutput(), 1 << 16) : null;
+        var writer = stdout is null ? null : new Utf8JsonWriter(stdout, EventJson.WriterOptions);
         var timeout = TimeSpan.FromSeconds(30);
         return EventSink.ForEachAsync<AuditEvent>(async batch =>
         {
-            foreach (var e in batch)
-            {
-                writer.Reset();
-                writer.WriteStartObject();
-                EventJson.WriteProperties(writer, e);
-                writer.WriteEndObject();
-                writer.Flush();
-                stdout.WriteByte((byte)'\n');
-            }
-            stdout.Flush();
+            auditLog?.Write(batch);
+            if (writer is not null) WriteJsonLines(batch, writer, stdout!);
             await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(batch), timeout);
         });
+    }
+
+    private static void WriteJsonLines(IReadOnlyList<AuditEvent> batch, Utf8JsonWriter writer, Stream stdout)
+    {
+        foreach (var e in batch)
+        {
+            writer.Reset();
+            writer.WriteStartObject();
+            EventJson.WriteProperties(writer, e);
+            writer.WriteEndObject();
+            writer.Flush();
+            stdout.WriteByte((byte)'\n');
+        }
+        stdout.Flush();
     }
 
     private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -163,12 +195,14 @@ public sealed class AuditDaemon
     {
         w.WriteStartObject();
         w.WriteString("type", "status");
-        KernelStatusJson.Write(w, _session!.QueryStatus(), _session.QueryRules(), _session.Found.Lost);
+        KernelStatusJson.Write(w, _kernel!.QueryStatus(), _kernel.QueryRules(), _kernel.LostAtStart);
         var m = _pipeline!.Metrics;
         var rates = _rates.Sample(m.RecordsRead, m.Events);
         var (rss, peak) = ProcessStats.Memory();
         w.WriteStartObject("daemon");
         w.WriteNumber("pid", Environment.ProcessId);
+        w.WriteString("mode", _settings.Kernel.Mode);
+        w.WriteNumber("kernel_dropped_for_us", _kernel.DroppedForUs);
         w.WriteNumber("uptime_s", Math.Round(_uptime.Elapsed.TotalSeconds, 1));
         w.WriteNumber("rss_bytes", rss);
         w.WriteNumber("peak_rss_bytes", peak);
@@ -190,12 +224,12 @@ public sealed class AuditDaemon
             {
                 var m = _pipeline!.Metrics;
                 var r = meter.Sample(m.RecordsRead, m.Events);
-                var k = _session!.QueryStatus();
+                var k = _kernel!.QueryStatus();
                 var (rss, _) = ProcessStats.Memory();
                 Log.Info($"stats records/s={r.RecordsPerSecond:F0} events/s={r.EventsPerSecond:F0} records={m.RecordsRead} events={m.Events} " +
                          $"in_flight={m.EventsInFlightNow} incomplete={m.IncompleteEvents} evicted={m.EvictedEvents} gaps={m.PossiblyLostSerials} " +
                          $"buffered={m.BufferedRecordsNow} spilled={m.SpilledRecords} kernel_backlog={k.Backlog} " +
-                         $"kernel_lost_since_start={unchecked(k.Lost - _session.Found.Lost)} rss_mb={rss >> 20}");
+                         $"kernel_lost_since_start={unchecked(k.Lost - _kernel.LostAtStart)} dropped_for_us={_kernel.DroppedForUs} rss_mb={rss >> 20}");
             }
             catch (Exception e) { Log.Warn($"stats line failed: {e.Message}"); }
         }, null, _settings.StatsInterval, _settings.StatsInterval);

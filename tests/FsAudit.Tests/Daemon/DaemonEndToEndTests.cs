@@ -131,6 +131,41 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(guard.Control.ListRules(), r => r.Keys.Contains("crashed"));
     }
 
+    [KernelFact]
+    public void Multicast_mode_reads_beside_another_registered_daemon_and_changes_nothing()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string watched = Directory.CreateDirectory(Path.Combine(_dir, "m")).FullName;
+        // The other daemon (auditd's place): this test process, with its own rule.
+        guard.Control.SetEnabled(1);
+        guard.Control.AddRule(FsAudit.Engine.Netlink.AuditRule.Parse($"-a always,exit -F dir={watched} -F perm=wa -k coexist"));
+        using var other = new FsAudit.Engine.Netlink.AuditDaemonConnection();
+        other.Register();
+        var buffer = new byte[1 << 20];
+        using var drain = new Timer(_ => { lock (buffer) other.Receive(buffer, 0); }, null, 0, 50);
+
+        string config = DaemonProcess.WriteConfig(_dir, "fsaudit.kernel.mode = multicast");
+        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config, "--stdout");
+        Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+        var during = guard.Control.GetStatus();
+        Assert.Equal((uint)Environment.ProcessId, during.Pid); // still the other daemon's registration
+        Assert.Single(guard.Control.ListRules(), r => r.Keys.Contains("coexist")); // no rules of ours
+
+        using (var child = SyscallChild.Start(watched))
+            Assert.True(child.Call("openat", SyscallChild.AtFdCwd, "x", SyscallChild.OWronly | SyscallChild.OCreat, 0x1a4) >= 0);
+        var lines = daemon.ReadLinesUntil(l => l.Any(x => x.Contains("\"coexist\"")), TimeSpan.FromSeconds(20));
+        daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);
+        output.WriteLine(daemon.Stderr);
+        Assert.Equal(0, daemon.ExitCode);
+        var e = lines.Select(l => JsonDocument.Parse(l).RootElement).Single(x => Key(x) == "coexist");
+        Assert.Equal("openat", e.GetProperty("syscall").GetString());
+        Assert.Contains(Path.Combine(watched, "x"), e.GetProperty("paths").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal((uint)Environment.ProcessId, guard.Control.GetStatus().Pid); // it left the other daemon registered
+        drain.Dispose();
+        lock (buffer) other.Unregister();
+    }
+
     private static string? Key(JsonElement e) =>
         e.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
 }
