@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FsAudit.Engine.Classification;
+using FsAudit.Host.Bench;
 using FsAudit.Host.Configuration;
 using FsAudit.Host.Verbs;
 
@@ -21,12 +22,10 @@ public static class CommandLine
         root.Subcommands.Add(SubscribeCommand.Create());
         root.Subcommands.Add(ParseCommand());
         root.Subcommands.Add(ClassesCommand());
-        foreach (var extra in ExtraCommands) root.Subcommands.Add(extra());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BenchCommand.CreateWorker());
         return root.Parse(args).Invoke();
     }
-
-    /// <summary>Verbs that register themselves (bench).</summary>
-    internal static readonly List<Func<Command>> ExtraCommands = [];
 
     internal static Option<string?> ConfigOption() => new("--config", "-c")
     {

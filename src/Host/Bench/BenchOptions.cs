@@ -1,0 +1,110 @@
+namespace FsAudit.Host.Bench;
+
+/// <summary>Extra operations a writer does in each iteration, beyond create → write → close → delete.</summary>
+[Flags]
+public enum WorkloadMix
+{
+    None = 0,
+    /// <summary>Rename the file before deleting it (the delete then hits the new name).</summary>
+    Rename = 1,
+    /// <summary>mkdir then rmdir of a sibling directory.</summary>
+    Mkdir = 2,
+    /// <summary>chmod the file before deleting it.</summary>
+    Chmod = 4,
+}
+
+public static class WorkloadMixes
+{
+    private static readonly (string Name, WorkloadMix Flag)[] Names =
+        [("rename", WorkloadMix.Rename), ("mkdir", WorkloadMix.Mkdir), ("chmod", WorkloadMix.Chmod)];
+
+    /// <summary>
+    /// Audit events one iteration produces under a <c>perm=wa</c> directory watch: the creating open and the
+    /// unlink; rename, mkdir, rmdir and chmod add one each. write and close are not in the watched classes.
+    /// </summary>
+    public static int EventsPerIteration(this WorkloadMix mix) =>
+        2 + (mix.HasFlag(WorkloadMix.Rename) ? 1 : 0) + (mix.HasFlag(WorkloadMix.Mkdir) ? 2 : 0) + (mix.HasFlag(WorkloadMix.Chmod) ? 1 : 0);
+
+    public static string Format(this WorkloadMix mix) =>
+        mix == WorkloadMix.None ? "none" : string.Join(",", Names.Where(n => mix.HasFlag(n.Flag)).Select(n => n.Name));
+
+    /// <summary>Parses "rename,mkdir,chmod" (or "none"); null with an error for an unknown name.</summary>
+    public static WorkloadMix? Parse(string text, out string? error)
+    {
+        error = null;
+        var mix = WorkloadMix.None;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part.Equals("none", StringComparison.OrdinalIgnoreCase)) continue;
+            var hit = Names.FirstOrDefault(n => n.Name.Equals(part, StringComparison.OrdinalIgnoreCase));
+            if (hit.Name is null)
+            {
+                error = $"unknown mix operation \"{part}\" (expected any of {string.Join(", ", Names.Select(n => n.Name))}, or none)";
+                return null;
+            }
+            mix |= hit.Flag;
+        }
+        return mix;
+    }
+}
+
+/// <summary>Options of <c>fsaudit bench</c>, validated (see <see cref="BenchCommand"/>).</summary>
+public sealed record BenchOptions
+{
+    public const uint DefaultBacklogLimit = 4096;
+    /// <summary>The kernel's default (60 s at HZ=250), in auditctl's unit.</summary>
+    public const uint DefaultBacklogWaitTime = 15000;
+
+    /// <summary>Writer-process counts; every mode runs once per entry.</summary>
+    public IReadOnlyList<int> Writers { get; init; } = [1];
+    public int Seconds { get; init; } = 10;
+    /// <summary>Bytes written per file.</summary>
+    public int Bytes { get; init; } = 64;
+    public WorkloadMix Mix { get; init; } = WorkloadMix.None;
+    public IReadOnlyList<BenchMode> Modes { get; init; } = BenchModes.All;
+    public uint BacklogLimit { get; init; } = DefaultBacklogLimit;
+    public uint BacklogWaitTime { get; init; } = DefaultBacklogWaitTime;
+    /// <summary>Subscribers reading every event from the fsaudit daemon's socket (fsaudit mode only).</summary>
+    public int Subscribers { get; init; }
+    public bool Json { get; init; }
+    /// <summary>Where Debian's auditd packages are downloaded and unpacked (never installed).</summary>
+    public string AuditdCache { get; init; } = "/var/cache/fsaudit-bench";
+    /// <summary>How long to wait for the machine's kernel lock held by kernel tests or another bench.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Parses "1,2,4": positive integers, duplicates kept out, order kept.</summary>
+    public static IReadOnlyList<int>? ParseWriters(string text, out string? error)
+    {
+        error = null;
+        var list = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, out int n) || n < 1 || n > 256)
+            {
+                error = $"writer count \"{part}\" is not an integer from 1 to 256";
+                return null;
+            }
+            if (!list.Contains(n)) list.Add(n);
+        }
+        if (list.Count == 0) error = "at least one writer count is needed (e.g. --writers 1,2)";
+        return list.Count == 0 ? null : list;
+    }
+
+    /// <summary>Parses "off,drain,fsaudit,auditd,auditd-nolog" (any subset, run in the order given).</summary>
+    public static IReadOnlyList<BenchMode>? ParseModes(string text, out string? error)
+    {
+        error = null;
+        var list = new List<BenchMode>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!BenchModes.TryParse(part, out var mode))
+            {
+                error = $"unknown mode \"{part}\" (expected any of {string.Join(", ", BenchModes.All.Select(m => m.Name()))})";
+                return null;
+            }
+            if (!list.Contains(mode)) list.Add(mode);
+        }
+        if (list.Count == 0) error = "at least one mode is needed (e.g. --modes off,drain,fsaudit)";
+        return list.Count == 0 ? null : list;
+    }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace FsAudit.Host.Bench;
+
+/// <summary>Where the figures were taken.</summary>
+public sealed record MachineInfo(int Cores, string Kernel, string Runtime)
+{
+    public static MachineInfo Current()
+    {
+        string kernel;
+        try { kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { kernel = RuntimeInformation.OSDescription; }
+        return new MachineInfo(Environment.ProcessorCount, kernel, RuntimeInformation.FrameworkDescription);
+    }
+}
+
+/// <summary>A finished (or interrupted) bench: its results, ratios and target checks, as a table or JSON.</summary>
+public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IReadOnlyList<BenchResult> Results, bool Interrupted)
+{
+    public IReadOnlyList<BenchRatios> Ratios => BenchRatios.Compute(Results);
+    public IReadOnlyList<TargetCheck> Targets => TargetCheck.Evaluate(Results, Options.BacklogLimit);
+
+    private static readonly string[] Header =
+        ["mode", "writers", "iter/s", "records/s", "events/s", "lost", "peak backlog", "wait jiffies", "cpu s/100k ev", "peak RSS MB", "other cores"];
+
+    public void WriteTable(TextWriter w)
+    {
+        var o = Options;
+        w.WriteLine($"fsaudit bench: {Machine.Cores} cores, kernel {Machine.Kernel}, {Machine.Runtime}; " +
+                    $"{o.Seconds} s per mode, {o.Bytes} B per file, mix {o.Mix.Format()} ({o.Mix.EventsPerIteration()} events/iteration), " +
+                    $"backlog_limit {o.BacklogLimit}, backlog_wait_time {o.BacklogWaitTime}" +
+                    (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
+        var rows = Results.Select(Row).ToList();
+        var widths = Header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        w.WriteLine(Line(Header, widths));
+        w.WriteLine(string.Join("  ", widths.Select(n => new string('-', n))));
+        foreach (var r in rows) w.WriteLine(Line(r, widths));
+        foreach (var r in Results)
+        {
+            if (r.Error is not null) w.WriteLine($"  {r.Mode.Name()} x{r.Writers}: {r.Error}");
+            if (r.WorkerErrors > 0) w.WriteLine($"  {r.Mode.Name()} x{r.Writers}: {r.WorkerErrors} writer syscalls failed");
+            foreach (var n in r.Notes) w.WriteLine($"  {r.Mode.Name()} x{r.Writers}: {n}");
+        }
+        foreach (var ratio in Ratios)
+        {
+            var parts = new List<string>();
+            if (ratio.FsAuditVsDrain is { } d) parts.Add($"fsaudit/drain {d:0.00}");
+            if (ratio.FsAuditVsAuditd is { } a) parts.Add($"fsaudit/auditd {a:0.00}");
+            if (ratio.FsAuditVsAuditdNoLog is { } n) parts.Add($"fsaudit/auditd-nolog {n:0.00}");
+            if (parts.Count > 0) w.WriteLine($"ratios (iterations/s), {ratio.Writers} writer(s): {string.Join(", ", parts)}");
+        }
+        foreach (var t in Targets)
+            w.WriteLine($"target {(t.Met ? "MET   " : "MISSED")} {t.Writers} writer(s): {t.Target}: {t.Actual}");
+    }
+
+    private static string Line(IReadOnlyList<string> cells, int[] widths) =>
+        string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+
+    private static string[] Row(BenchResult r)
+    {
+        if (r.Error is not null) return [r.Mode.Name(), Int(r.Writers), "failed", "", "", "", "", "", "", "", ""];
+        return
+        [
+            r.Mode.Name(), Int(r.Writers), Num(r.IterationsPerSecond), Num(r.RecordsPerSecond), Num(r.EventsPerSecond),
+            r.KernelLost is { } l ? Int(l) : "-", r.PeakBacklog is { } b ? Int(b) : "-", r.BacklogWaitJiffies is { } j ? Int(j) : "-",
+            r.CpuPer100kEvents is { } c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "-",
+            r.PeakRssBytes is { } m ? (m / (1024.0 * 1024)).ToString("0", CultureInfo.InvariantCulture) : "-",
+            r.OtherCpuCores is { } o ? o.ToString("0.00", CultureInfo.InvariantCulture) : "-",
+        ];
+    }
+
+    private static string Int(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Num(double? n) => n is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "-";
+
+    public void WriteJson(Stream output)
+    {
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteStartObject("machine");
+        w.WriteNumber("cores", Machine.Cores);
+        w.WriteString("kernel", Machine.Kernel);
+        w.WriteString("runtime", Machine.Runtime);
+        w.WriteEndObject();
+        w.WriteStartObject("options");
+        w.WriteStartArray("writers");
+        foreach (int n in Options.Writers) w.WriteNumberValue(n);
+        w.WriteEndArray();
+        w.WriteNumber("seconds", Options.Seconds);
+        w.WriteNumber("bytes", Options.Bytes);
+        w.WriteString("mix", Options.Mix.Format());
+        w.WriteNumber("events_per_iteration", Options.Mix.EventsPerIteration());
+        w.WriteNumber("backlog_limit", Options.BacklogLimit);
+        w.WriteNumber("backlog_wait_time", Options.BacklogWaitTime);
+        w.WriteNumber("subscribers", Options.Subscribers);
+        w.WriteEndObject();
+        w.WriteBoolean("interrupted", Interrupted);
+        w.WriteStartArray("results");
+        foreach (var r in Results)
+        {
+            w.WriteStartObject();
+            w.WriteString("mode", r.Mode.Name());
+            w.WriteNumber("writers", r.Writers);
+            if (r.Error is not null) w.WriteString("error", r.Error);
+            else
+            {
+                w.WriteNumber("iterations", r.Iterations);
+                w.WriteNumber("iterations_per_s", Math.Round(r.IterationsPerSecond, 1));
+                w.WriteNumber("workload_s", Math.Round(r.WorkloadSeconds, 3));
+                w.WriteNumber("workload_events", r.WorkloadEvents);
+                w.WriteNumber("worker_errors", r.WorkerErrors);
+                Opt(w, "records", r.Records);
+                Opt(w, "events", r.Events);
+                Opt(w, "records_per_s", r.RecordsPerSecond);
+                Opt(w, "events_per_s", r.EventsPerSecond);
+                Opt(w, "kernel_lost", r.KernelLost);
+                Opt(w, "peak_backlog", r.PeakBacklog);
+                Opt(w, "backlog_wait_jiffies", r.BacklogWaitJiffies);
+                Opt(w, "cpu_s", r.CpuSeconds);
+                Opt(w, "cpu_s_per_100k_events", r.CpuPer100kEvents);
+                Opt(w, "peak_rss_bytes", r.PeakRssBytes);
+                Opt(w, "writer_cpu_s", r.WriterCpuSeconds);
+                Opt(w, "kauditd_cpu_s", r.KauditdCpuSeconds);
+                Opt(w, "other_cpu_cores", r.OtherCpuCores);
+            }
+            w.WriteStartArray("notes");
+            foreach (var n in r.Notes) w.WriteStringValue(n);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("ratios");
+        foreach (var r in Ratios)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("writers", r.Writers);
+            Opt(w, "fsaudit_vs_drain", r.FsAuditVsDrain);
+            Opt(w, "fsaudit_vs_auditd", r.FsAuditVsAuditd);
+            Opt(w, "fsaudit_vs_auditd_nolog", r.FsAuditVsAuditdNoLog);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("targets");
+        foreach (var t in Targets)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("writers", t.Writers);
+            w.WriteString("target", t.Target);
+            w.WriteBoolean("met", t.Met);
+            w.WriteString("actual", t.Actual);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Opt(Utf8JsonWriter w, string name, double? v)
+    {
+        if (v is { } x) w.WriteNumber(name, Math.Round(x, 4));
+        else w.WriteNull(name);
+    }
+
+    private static void Opt(Utf8JsonWriter w, string name, long? v)
+    {
+        if (v is { } x) w.WriteNumber(name, x);
+        else w.WriteNull(name);
+    }
+}

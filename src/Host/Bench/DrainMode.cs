@@ -1,0 +1,96 @@
+using FsAudit.Engine.Netlink;
+
+namespace FsAudit.Host.Bench;
+
+/// <summary>
+/// The physical limit: this process registers as the audit daemon and a dedicated thread only receives and
+/// counts records (events = EOE records). Its CPU is that thread's alone; its memory is not measured (it
+/// shares the bench's process).
+/// </summary>
+public sealed class DrainMode(ModeContext context) : IBenchModeRun
+{
+    private const ushort EoeRecord = 1320; // AUDIT_EOE
+    private const int ReceiveBuffer = 64 * 1024 * 1024;
+
+    private readonly List<string> _notes = [];
+    private AuditDaemonConnection? _connection;
+    private Thread? _reader;
+    private volatile bool _stop;
+    private long _records, _events, _malformed;
+    private volatile int _readerTid;
+    private Exception? _failure;
+    private bool _ruleAdded;
+
+    public BenchMode Mode => BenchMode.Drain;
+    public IReadOnlyList<string> Notes => _notes;
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        var kernel = context.Kernel;
+        KernelSteps.ApplyBacklog(kernel, context.Options);
+        if (kernel.GetStatus().Enabled != 1) kernel.SetEnabled(1);
+        _connection = new AuditDaemonConnection(ReceiveBuffer);
+        _connection.Register();
+        var ready = new ManualResetEventSlim();
+        _reader = new Thread(() => Read(ready)) { IsBackground = true, Name = "bench-drain" };
+        _reader.Start();
+        ready.Wait(ct);
+        kernel.AddRule(context.Rule);
+        _ruleAdded = true;
+        return Task.CompletedTask;
+    }
+
+    private void Read(ManualResetEventSlim ready)
+    {
+        _readerTid = ProcStat.CurrentThreadId();
+        ready.Set();
+        var buffer = new byte[1024 * 1024];
+        try
+        {
+            while (!_stop)
+            {
+                int n = _connection!.Receive(buffer, 100);
+                if (n <= 0) continue;
+                long records = 0, events = 0;
+                var reader = new NetlinkMessageReader(buffer.AsSpan(0, n));
+                while (reader.MoveNext())
+                {
+                    if (!reader.Current.IsRecord) continue;
+                    records++;
+                    if (reader.Current.Type == EoeRecord) events++;
+                }
+                if (reader.Malformed) Interlocked.Increment(ref _malformed);
+                Interlocked.Add(ref _records, records);
+                Interlocked.Add(ref _events, events);
+            }
+        }
+        catch (Exception e) when (e is NetlinkSocketException or ObjectDisposedException)
+        {
+            if (!_stop) _failure = e;
+        }
+    }
+
+    public Task<ModeSample> SampleAsync(bool final, CancellationToken ct)
+    {
+        if (_failure is { } f) throw new BenchException($"drain reader failed: {f.Message}", f);
+        long records = Interlocked.Read(ref _records);
+        return Task.FromResult(new ModeSample(records, records, Interlocked.Read(ref _events),
+            ProcStat.CpuSeconds(Environment.ProcessId, _readerTid), null));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_ruleAdded) KernelSteps.DeleteRule(context.Kernel, context.Rule, _notes);
+        _ruleAdded = false;
+        _stop = true;
+        _reader?.Join(TimeSpan.FromSeconds(5));
+        if (_connection is { } c)
+        {
+            c.Dispose(); // unregisters
+            if (c.Socket.ReceiveOverruns > 0) _notes.Add($"receive buffer overran {c.Socket.ReceiveOverruns} times (ENOBUFS)");
+        }
+        if (Interlocked.Read(ref _malformed) > 0) _notes.Add($"{_malformed} malformed netlink buffers");
+        _connection = null;
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using FsAudit.Host.Bench;
+using Xunit;
+
+namespace FsAudit.Tests.Bench;
+
+public class BenchFiguresTests
+{
+    private static BenchResult R(BenchMode mode, int writers, double rate, long? lost = 0, long? rss = null, string? error = null) => new()
+    {
+        Mode = mode, Writers = writers, IterationsPerSecond = rate, KernelLost = lost, PeakRssBytes = rss, Error = error,
+    };
+
+    [Fact]
+    public void Ratios_compare_fsaudit_with_each_reader_per_writer_count()
+    {
+        var ratios = BenchRatios.Compute([
+            R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_000), R(BenchMode.Auditd, 1, 6_000), R(BenchMode.AuditdNoLog, 1, 12_000),
+            R(BenchMode.Drain, 2, 16_000), R(BenchMode.FsAudit, 2, 8_000),
+        ]);
+        var one = Assert.Single(ratios, r => r.Writers == 1);
+        Assert.Equal(0.9, one.FsAuditVsDrain!.Value, 6);
+        Assert.Equal(1.5, one.FsAuditVsAuditd!.Value, 6);
+        Assert.Equal(0.75, one.FsAuditVsAuditdNoLog!.Value, 6);
+        var two = Assert.Single(ratios, r => r.Writers == 2);
+        Assert.Equal(0.5, two.FsAuditVsDrain!.Value, 6);
+        Assert.Null(two.FsAuditVsAuditd);
+    }
+
+    [Fact]
+    public void Failed_or_zero_measurements_give_no_ratio()
+    {
+        var ratios = BenchRatios.Compute([
+            R(BenchMode.Drain, 1, 0), R(BenchMode.FsAudit, 1, 9_000), R(BenchMode.Auditd, 1, 5_000, error: "auditd not found"),
+        ]);
+        var one = Assert.Single(ratios);
+        Assert.Null(one.FsAuditVsDrain);
+        Assert.Null(one.FsAuditVsAuditd);
+    }
+
+    [Fact]
+    public void Targets_are_checked_at_their_thresholds()
+    {
+        const long mb = 1024 * 1024;
+        var results = new[]
+        {
+            R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_000, lost: 0, rss: 200 * mb), R(BenchMode.Auditd, 1, 9_000),
+            R(BenchMode.Drain, 2, 10_000), R(BenchMode.FsAudit, 2, 8_999, lost: 1, rss: 201 * mb), R(BenchMode.Auditd, 2, 9_000),
+        };
+        var checks = TargetCheck.Evaluate(results, 4096);
+        Assert.All(checks.Where(c => c.Writers == 1), c => Assert.True(c.Met, c.Target));
+        Assert.Equal(4, checks.Count(c => c.Writers == 1));
+        var missed = checks.Where(c => c.Writers == 2 && !c.Met).Select(c => c.Target).ToList();
+        Assert.Equal(4, missed.Count);
+        Assert.Contains(missed, t => t.Contains("lost") && t.Contains("4096"));
+        Assert.Contains(missed, t => t.Contains("RSS"));
+    }
+
+    [Fact]
+    public void Cpu_per_100k_events_uses_the_counted_events_else_the_workload_events()
+    {
+        var counted = new BenchResult { Mode = BenchMode.FsAudit, Writers = 1, CpuSeconds = 2, Events = 400_000, WorkloadEvents = 1 };
+        Assert.Equal(0.5, counted.CpuPer100kEvents!.Value, 9);
+        var uncounted = new BenchResult { Mode = BenchMode.AuditdNoLog, Writers = 1, CpuSeconds = 1, WorkloadEvents = 200_000 };
+        Assert.Equal(0.5, uncounted.CpuPer100kEvents!.Value, 9);
+        Assert.Null(new BenchResult { Mode = BenchMode.Off, Writers = 1 }.CpuPer100kEvents);
+    }
+
+    [Fact]
+    public void The_report_prints_a_row_per_result_and_valid_json()
+    {
+        var options = new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit] };
+        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options,
+            [R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_500) with { Notes = ["a note"] }, R(BenchMode.Auditd, 1, 0, error: "no apt")],
+            Interrupted: false);
+        var text = new StringWriter();
+        report.WriteTable(text);
+        string table = text.ToString();
+        Assert.Contains("fsaudit/drain 0.95", table);
+        Assert.Contains("a note", table);
+        Assert.Contains("no apt", table);
+        Assert.Contains("9,500", table);
+
+        using var json = new MemoryStream();
+        report.WriteJson(json);
+        using var doc = JsonDocument.Parse(json.ToArray());
+        var results = doc.RootElement.GetProperty("results");
+        Assert.Equal(3, results.GetArrayLength());
+        Assert.Equal("no apt", results[2].GetProperty("error").GetString());
+        Assert.Equal(0.95, doc.RootElement.GetProperty("ratios")[0].GetProperty("fsaudit_vs_drain").GetDouble(), 6);
+    }
+}

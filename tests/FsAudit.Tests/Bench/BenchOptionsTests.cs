@@ -1,0 +1,94 @@
+using FsAudit.Host.Bench;
+using Xunit;
+
+namespace FsAudit.Tests.Bench;
+
+public class BenchOptionsTests
+{
+    [Fact]
+    public void Defaults_run_every_mode_once_with_one_writer_at_the_reported_backlog()
+    {
+        var o = BenchCommand.Parse([], out var error);
+        Assert.Null(error);
+        Assert.NotNull(o);
+        Assert.Equal([1], o.Writers);
+        Assert.Equal(BenchModes.All, o.Modes);
+        Assert.Equal(4096u, o.BacklogLimit);
+        Assert.Equal(10, o.Seconds);
+        Assert.Equal(WorkloadMix.None, o.Mix);
+        Assert.False(o.Json);
+    }
+
+    [Fact]
+    public void Every_option_is_read()
+    {
+        var o = BenchCommand.Parse(["--writers", "2,1,2", "--seconds", "15", "--bytes", "4096", "--mix", "rename,chmod",
+            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--json",
+            "--auditd-cache", "/tmp/x"], out var error);
+        Assert.Null(error);
+        Assert.NotNull(o);
+        Assert.Equal([2, 1], o.Writers); // order kept, duplicate dropped
+        Assert.Equal(15, o.Seconds);
+        Assert.Equal(4096, o.Bytes);
+        Assert.Equal(WorkloadMix.Rename | WorkloadMix.Chmod, o.Mix);
+        Assert.Equal([BenchMode.FsAudit, BenchMode.Drain], o.Modes);
+        Assert.Equal(8192u, o.BacklogLimit);
+        Assert.Equal(500u, o.BacklogWaitTime);
+        Assert.Equal(3, o.Subscribers);
+        Assert.True(o.Json);
+        Assert.Equal("/tmp/x", o.AuditdCache);
+    }
+
+    [Theory]
+    [InlineData("--writers", "0", "writer count \"0\"")]
+    [InlineData("--writers", "1,x", "writer count \"x\"")]
+    [InlineData("--writers", ",", "at least one writer")]
+    [InlineData("--modes", "off,drian", "unknown mode \"drian\"")]
+    [InlineData("--mix", "rename,link", "unknown mix operation \"link\"")]
+    [InlineData("--seconds", "0", "--seconds")]
+    [InlineData("--seconds", "601", "--seconds")]
+    [InlineData("--bytes", "-1", "--bytes")]
+    [InlineData("--subscribers", "65", "--subscribers")]
+    [InlineData("--backlog-limit", "0", "--backlog-limit")]
+    [InlineData("--seconds", "ten", "ten")]
+    public void Bad_values_are_refused_with_a_message_naming_them(string option, string value, string expected)
+    {
+        var o = BenchCommand.Parse([option, value], out var error);
+        Assert.Null(o);
+        Assert.NotNull(error);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Subscribers_need_the_fsaudit_mode()
+    {
+        Assert.Null(BenchCommand.Parse(["--modes", "off,drain", "--subscribers", "2"], out var error));
+        Assert.Contains("fsaudit", error);
+        Assert.NotNull(BenchCommand.Parse(["--modes", "fsaudit", "--subscribers", "2"], out _));
+    }
+
+    [Theory]
+    [InlineData("none", 2)]
+    [InlineData("rename", 3)]
+    [InlineData("mkdir", 4)]
+    [InlineData("chmod", 3)]
+    [InlineData("rename,mkdir,chmod", 6)]
+    public void Events_per_iteration_follow_the_mix(string mix, int events)
+    {
+        var parsed = WorkloadMixes.Parse(mix, out var error);
+        Assert.Null(error);
+        Assert.Equal(events, parsed!.Value.EventsPerIteration());
+        Assert.Equal(parsed, WorkloadMixes.Parse(parsed.Value.Format(), out _));
+    }
+
+    [Fact]
+    public void Mode_names_round_trip()
+    {
+        foreach (var m in BenchModes.All)
+        {
+            Assert.True(BenchModes.TryParse(m.Name().ToUpperInvariant(), out var back));
+            Assert.Equal(m, back);
+        }
+        Assert.False(BenchModes.TryParse("auditd-log", out _));
+    }
+}
