@@ -7,8 +7,10 @@ namespace FsAudit.Actors.Subscribers;
 /// <summary>
 /// How the hub sees an <see cref="AuditEvent"/>: its name from the classifier, its classes from the catalog,
 /// and its PATH names as the paths filters match (cwd and exe are context, not what the event touched).
+/// <paramref name="extra"/> appends properties to each event's JSON (the daemon's enrichment of live events).
 /// </summary>
-public sealed class AuditEventView(ClassCatalog catalog, Func<AuditEvent, string>? classify = null) : ISubscriptionEventView<AuditEvent>
+public sealed class AuditEventView(ClassCatalog catalog, Func<AuditEvent, string>? classify = null,
+    Action<Utf8JsonWriter, AuditEvent>? extra = null) : ISubscriptionEventView<AuditEvent>
 {
     private readonly Func<AuditEvent, string> _classify = classify ?? EventClassifier.Classify;
 
@@ -18,7 +20,11 @@ public sealed class AuditEventView(ClassCatalog catalog, Func<AuditEvent, string
         return new EventFacts(name, catalog.ClassesOf(name), e.Keys, e.Success, e.Uid, e.Auid, PathsOf(e));
     }
 
-    public void WriteProperties(Utf8JsonWriter writer, AuditEvent e) => EventJson.WriteProperties(writer, e);
+    public void WriteProperties(Utf8JsonWriter writer, AuditEvent e)
+    {
+        EventJson.WriteProperties(writer, e);
+        extra?.Invoke(writer, e);
+    }
 
     private static IReadOnlyList<string> PathsOf(AuditEvent e)
     {

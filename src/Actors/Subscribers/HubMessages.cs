@@ -1,7 +1,11 @@
 namespace FsAudit.Actors.Subscribers;
 
 /// <summary>Completed events, in order, for the hub to number and fan out. Answered with <see cref="HubAck"/> when sent with a sender.</summary>
-public sealed record PublishBatch<TEvent>(IReadOnlyList<TEvent> Events);
+/// <param name="FirstOffset">
+/// The offsets a journal already gave these events (<c>FirstOffset</c>, +1, ...); null lets the hub number them.
+/// With a journal, events reach the hub only once durable, and the hub's offsets are the journal's.
+/// </param>
+public sealed record PublishBatch<TEvent>(IReadOnlyList<TEvent> Events, long? FirstOffset = null);
 
 /// <summary>
 /// The acknowledgement of a <see cref="PublishBatch{TEvent}"/>; also the ack/init/complete protocol of
@@ -15,9 +19,13 @@ public sealed class HubStreamCompleted { public static readonly HubStreamComplet
 public sealed record SubscriberPeer(int Pid, uint Uid, uint Gid);
 
 /// <summary>Start a subscriber: answered with <see cref="Subscribed"/> or <see cref="SubscribeRefused"/>.</summary>
-public sealed record Subscribe(SubscriberPeer Peer, SubscriptionRequest Request, OutboundBuffer Buffer);
+/// <param name="StartOffset">
+/// The first offset to deliver (resolved from <c>from</c> or a durable subscriber's last ack); null = from now. An offset
+/// before the live stream is read from the hub's <see cref="IEventHistory"/> first.
+/// </param>
+public sealed record Subscribe(SubscriberPeer Peer, SubscriptionRequest Request, OutboundBuffer Buffer, long? StartOffset = null);
 
-/// <param name="NextOffset">The offset the next published event will get: the first this subscriber can see.</param>
+/// <param name="NextOffset">The first offset this subscriber can see: its start offset, or the next published one.</param>
 public sealed record Subscribed(string Id, long NextOffset);
 
 public sealed record SubscribeRefused(string Reason);
@@ -36,4 +44,5 @@ public sealed class GetHubStatus { public static readonly GetHubStatus Instance 
 public sealed record HubStatus(long NextOffset, long Published, long Unpublishable, int MaxSubscribers, IReadOnlyList<SubscriberSnapshot> Subscribers);
 
 /// <summary>The hub's fan-out to a filter actor: the same array goes to every subscriber.</summary>
-internal sealed record Deliver(PublishedEvent[] Events);
+/// <param name="Through">The last offset the hub has published (events that cannot be shown included).</param>
+internal sealed record Deliver(PublishedEvent[] Events, long Through);

@@ -42,4 +42,13 @@ public static class JsonLines
         w.WriteNumber("to", to);
         w.WriteNumber("missed", missed);
     });
+
+    /// <summary>Offsets <paramref name="from"/>..<paramref name="to"/> (inclusive) were pruned from the journal before this subscriber read them.</summary>
+    public static byte[] Pruned(long from, long to) => Object(w =>
+    {
+        w.WriteString("type", "gap");
+        w.WriteNumber("from", from);
+        w.WriteNumber("to", to);
+        w.WriteString("reason", "pruned");
+    });
 }

@@ -11,7 +11,10 @@ public sealed class OutboundBuffer
     private readonly object _lock = new();
     private readonly Queue<(byte[] Line, bool IsEvent)> _lines = new();
     private TaskCompletionSource<bool>? _waiter;
+    private TaskCompletionSource<bool>? _roomWaiter;
     private long _queuedBytes;
+    private long _lastOffset;
+    private volatile bool _catchingUp;
     private bool _completed;
 
     private long _gapFrom, _gapTo, _gapMissed;
@@ -42,10 +45,94 @@ public sealed class OutboundBuffer
                 _gapMissed++;
                 _missed++;
             }
-            else Enqueue(e.Line, isEvent: true);
+            else
+            {
+                Enqueue(e.Line, isEvent: true);
+                _lastOffset = e.Offset;
+            }
             wake = _lines.Count > 0 ? TakeWaiter() : null;
         }
         wake?.TrySetResult(true);
+    }
+
+    /// <summary>
+    /// Queues a matching event when there is room (and no gap is pending); false when full, and then nothing is
+    /// counted: the caller (a subscriber with a journal behind it) reads the event from storage later instead.
+    /// </summary>
+    public bool TryOffer(PublishedEvent e)
+    {
+        TaskCompletionSource<bool>? wake;
+        lock (_lock)
+        {
+            if (_completed) return true;
+            if (_gapMissed > 0 || !HasRoom(e.Line.Length)) return false;
+            _matched++;
+            Enqueue(e.Line, isEvent: true);
+            _lastOffset = e.Offset;
+            wake = TakeWaiter();
+        }
+        wake?.TrySetResult(true);
+        return true;
+    }
+
+    /// <summary>Queues a matching event, waiting for room first (backpressure for history reads). False once completed.</summary>
+    public async ValueTask<bool> OfferAsync(PublishedEvent e, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task? room = null;
+            TaskCompletionSource<bool>? wake = null;
+            lock (_lock)
+            {
+                if (_completed) return false;
+                if (_gapMissed == 0 && HasRoom(e.Line.Length))
+                {
+                    _matched++;
+                    Enqueue(e.Line, isEvent: true);
+                    _lastOffset = e.Offset;
+                    wake = TakeWaiter();
+                }
+                else
+                {
+                    _roomWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    room = _roomWaiter.Task;
+                }
+            }
+            if (room is null)
+            {
+                wake?.TrySetResult(true);
+                return true;
+            }
+            await room.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Queues a control line (a notice of pruned offsets, a warning) whatever the fill: it is small and must not be lost.</summary>
+    /// <param name="isGap">Counts the line in <see cref="OutboundStats.Gaps"/>.</param>
+    public void OfferNotice(byte[] line, bool isGap = true)
+    {
+        TaskCompletionSource<bool>? wake;
+        lock (_lock)
+        {
+            if (_completed) return;
+            Enqueue(line, isEvent: false);
+            if (isGap) _gaps++;
+            wake = TakeWaiter();
+        }
+        wake?.TrySetResult(true);
+    }
+
+    /// <summary>Offset of the newest event queued for the subscriber (0 before the first).</summary>
+    public long LastOffset
+    {
+        get { lock (_lock) return _lastOffset; }
+    }
+
+    /// <summary>Set while the subscriber reads from the journal rather than the live stream (shown by status).</summary>
+    public bool CatchingUp
+    {
+        get => _catchingUp;
+        set => _catchingUp = value;
     }
 
     /// <summary>True when lines are ready; false once completed and drained.</summary>
@@ -69,6 +156,9 @@ public sealed class OutboundBuffer
     public int TakeInto(List<byte[]> into, int maxBytes)
     {
         int taken = 0;
+        TaskCompletionSource<bool>? room = null;
+        try
+        {
         lock (_lock)
         {
             while (_lines.TryPeek(out var next) && (taken == 0 || taken + next.Line.Length <= maxBytes))
@@ -79,7 +169,17 @@ public sealed class OutboundBuffer
                 _queuedBytes -= next.Line.Length;
                 if (next.IsEvent) _delivered++;
             }
-            if (taken > 0) TryQueueGapNotice();
+            if (taken > 0)
+            {
+                TryQueueGapNotice();
+                room = _roomWaiter;
+                _roomWaiter = null;
+            }
+        }
+        }
+        finally
+        {
+            room?.TrySetResult(true);
         }
         return taken;
     }
@@ -87,13 +187,16 @@ public sealed class OutboundBuffer
     /// <summary>No more events: the writer drains what is queued, then <see cref="WaitAsync"/> answers false.</summary>
     public void Complete()
     {
-        TaskCompletionSource<bool>? wake;
+        TaskCompletionSource<bool>? wake, room;
         lock (_lock)
         {
             _completed = true;
             wake = TakeWaiter();
+            room = _roomWaiter;
+            _roomWaiter = null;
         }
         wake?.TrySetResult(false);
+        room?.TrySetResult(false);
     }
 
     public OutboundStats Stats

@@ -9,8 +9,12 @@ namespace FsAudit.Actors.Subscribers;
 public static class SubscriberHub
 {
     /// <param name="firstOffset">Offset of the first event published by this hub (offsets are gap-free from here).</param>
-    public static Props Props<TEvent>(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset = 1) =>
-        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset));
+    /// <param name="history">
+    /// The journal: lets subscribers start in the past and lets one that falls behind catch up from storage instead of
+    /// losing events (null: no journal, a subscriber whose buffer overflows gets gap notices).
+    /// </param>
+    public static Props Props<TEvent>(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset = 1, IEventHistory? history = null) =>
+        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history));
 }
 
 /// <summary>
@@ -26,24 +30,31 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
     private readonly int _maxSubscribers;
     private readonly long _firstOffset;
     private readonly Dictionary<string, Entry> _subscribers = new();
-    private readonly ArrayBufferWriter<byte> _json = new(4096);
-    private readonly Utf8JsonWriter _writer;
+    private readonly PublishedEventWriter<TEvent> _writer;
+    private readonly IEventHistory? _history;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _nextOffset;
     private long _unpublishable;
     private long _nextId = 1;
 
-    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset)
+    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history)
     {
         _view = view;
         _maxSubscribers = maxSubscribers;
         _firstOffset = firstOffset;
         _nextOffset = firstOffset;
-        _writer = new Utf8JsonWriter(_json, JsonLines.WriterOptions);
+        _history = history;
+        _writer = new PublishedEventWriter<TEvent>(view);
 
         Receive<PublishBatch<TEvent>>(b =>
         {
-            Publish(b.Events);
+            if (b.FirstOffset is { } first)
+            {
+                if (first != _nextOffset)
+                    _log.Warning("journaled batch starts at offset {0}, the hub expected {1}", first, _nextOffset);
+                _nextOffset = first;
+            }
+            Publish(b.Events, journaled: b.FirstOffset.HasValue);
             Ack();
         });
         Receive<HubStreamInit>(_ => Ack());
@@ -63,7 +74,7 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         });
     }
 
-    private void Publish(IReadOnlyList<TEvent> events)
+    private void Publish(IReadOnlyList<TEvent> events, bool journaled)
     {
         if (_subscribers.Count == 0)
         {
@@ -74,9 +85,11 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         foreach (var e in events)
         {
             if (Serialize(e) is { } p) published.Add(p);
+            // A journaled event keeps its offset even when it cannot be shown (it is stored under it).
+            else if (journaled) _nextOffset++;
         }
-        if (published.Count == 0) return;
-        var deliver = new Deliver(published.ToArray());
+        // An empty delivery still tells catching-up subscribers how far the live stream is.
+        var deliver = new Deliver(published.ToArray(), _nextOffset - 1);
         foreach (var s in _subscribers.Values) s.Filter.Tell(deliver);
     }
 
@@ -84,23 +97,9 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
     {
         try
         {
-            var facts = _view.Describe(e);
-            _json.ResetWrittenCount();
-            _writer.Reset(_json);
-            _writer.WriteStartObject();
-            _writer.WriteNumber("offset", _nextOffset);
-            _writer.WriteString("event", facts.Name);
-            _writer.WriteStartArray("classes");
-            foreach (var c in facts.Classes) _writer.WriteStringValue(c);
-            _writer.WriteEndArray();
-            _view.WriteProperties(_writer, e);
-            _writer.WriteEndObject();
-            _writer.Flush();
-
-            var line = new byte[_json.WrittenCount + 1];
-            _json.WrittenSpan.CopyTo(line);
-            line[^1] = (byte)'\n';
-            return new PublishedEvent(_nextOffset++, facts, line);
+            var p = _writer.Write(_nextOffset, e);
+            _nextOffset++;
+            return p;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -126,11 +125,17 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
             Sender.Tell(new SubscribeRefused($"a subscriber named \"{name}\" is already connected"));
             return;
         }
+        long start = s.StartOffset ?? _nextOffset;
+        if (start < _nextOffset && _history == null)
+        {
+            Sender.Tell(new SubscribeRefused("this daemon keeps no event journal: a subscription can only start from \"now\""));
+            return;
+        }
         string id = $"sub-{_nextId++}";
-        var filter = Context.ActorOf(SubscriberFilterActor.Props(s.Request.Filter, s.Buffer), id);
+        var filter = Context.ActorOf(SubscriberFilterActor.Props(s.Request.Filter, s.Buffer, _history, start, _nextOffset), id);
         Context.Watch(filter);
         _subscribers[id] = new Entry(id, filter, s, DateTimeOffset.UtcNow);
-        Sender.Tell(new Subscribed(id, _nextOffset));
+        Sender.Tell(new Subscribed(id, start));
     }
 
     private void Remove(string id)
@@ -148,7 +153,8 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         _maxSubscribers,
         _subscribers.Values
             .OrderBy(e => e.Since)
-            .Select(e => new SubscriberSnapshot(e.Id, e.Request.Request.Name, e.Request.Peer, e.Request.Request.Filter, e.Since, e.Request.Buffer.Stats))
+            .Select(e => new SubscriberSnapshot(e.Id, e.Request.Request.Name, e.Request.Peer, e.Request.Request.Filter, e.Since, e.Request.Buffer.Stats,
+                e.Request.Buffer.LastOffset, e.Request.Buffer.CatchingUp))
             .ToList());
 
     private void Ack()

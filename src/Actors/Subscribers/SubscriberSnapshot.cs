@@ -9,7 +9,9 @@ public sealed record SubscriberSnapshot(
     SubscriberPeer Peer,
     SubscriptionFilter Filter,
     DateTimeOffset Since,
-    OutboundStats Stats)
+    OutboundStats Stats,
+    long LastOffset = 0,
+    bool CatchingUp = false)
 {
     public void WriteJson(Utf8JsonWriter w)
     {
@@ -28,6 +30,8 @@ public sealed record SubscriberSnapshot(
         w.WriteNumber("buffered-bytes", Stats.QueuedBytes);
         w.WriteNumber("buffer-bytes", Stats.CapacityBytes);
         w.WriteNumber("buffer-fill", Math.Round(Stats.Fill, 3));
+        w.WriteNumber("last-offset", LastOffset);
+        w.WriteBoolean("catching-up", CatchingUp);
         w.WriteEndObject();
     }
 }

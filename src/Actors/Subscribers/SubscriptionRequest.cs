@@ -8,6 +8,9 @@ namespace FsAudit.Actors.Subscribers;
 /// </summary>
 public sealed record SubscriptionRequest(string? Name, SubscriptionFilter Filter)
 {
+    /// <summary>Where the stream starts; null when the request left it out (a named subscriber then resumes after its last ack).</summary>
+    public SubscriptionStart? From { get; init; }
+
     public const int MaxNameLength = 64;
 
     private static readonly string[] Fields = ["op", "name", "classes", "events", "paths", "keys", "success", "uids", "auids", "from"];
@@ -35,8 +38,13 @@ public sealed record SubscriptionRequest(string? Name, SubscriptionFilter Filter
                 return $"field \"name\" must be 1-{MaxNameLength} characters of letters, digits, '.', '_' or '-'";
         }
 
-        if (r.TryGetProperty("from", out var from) && !(from.ValueKind == JsonValueKind.String && from.GetString() == "now"))
-            return "field \"from\" must be \"now\" (replay from an offset is not available yet)";
+        SubscriptionStart? start = null;
+        if (r.TryGetProperty("from", out var from))
+        {
+            start = SubscriptionStart.Parse(from);
+            if (start is null)
+                return "field \"from\" must be \"now\", \"earliest\", an offset (integer >= 1) or a time (ISO 8601, e.g. \"2025-11-25T16:30:00Z\")";
+        }
 
         if (Strings(r, "classes", out var classes) is { } e1) return e1;
         if (Strings(r, "events", out var events) is { } e2) return e2;
@@ -71,7 +79,7 @@ public sealed record SubscriptionRequest(string? Name, SubscriptionFilter Filter
         foreach (var k in keys)
             if (k.Length == 0) return "field \"keys\" must not contain an empty key";
 
-        result = new SubscriptionRequest(name, new SubscriptionFilter(classes, events, eventNames, paths, keys, success, uids, auids));
+        result = new SubscriptionRequest(name, new SubscriptionFilter(classes, events, eventNames, paths, keys, success, uids, auids)) { From = start };
         return null;
     }
 
@@ -130,4 +138,47 @@ public sealed record SubscriptionRequest(string? Name, SubscriptionFilter Filter
             default: return "field \"success\" must be true, false or \"any\"";
         }
     }
+}
+
+public enum StartKind
+{
+    Now,
+    Earliest,
+    Offset,
+    Time,
+}
+
+/// <summary>The <c>from</c> of a subscription: now, the oldest stored event, an offset, or an event time.</summary>
+public sealed record SubscriptionStart(StartKind Kind, long Offset = 0, DateTimeOffset Time = default)
+{
+    public static readonly SubscriptionStart Now = new(StartKind.Now);
+    public static readonly SubscriptionStart Earliest = new(StartKind.Earliest);
+
+    /// <summary>Parses "now", "earliest", an offset (JSON integer or digits) or an ISO 8601 time with offset; null when invalid.</summary>
+    public static SubscriptionStart? Parse(JsonElement v)
+    {
+        if (v.ValueKind == JsonValueKind.Number)
+            return v.TryGetInt64(out long n) && n >= 1 ? new SubscriptionStart(StartKind.Offset, n) : null;
+        return v.ValueKind == JsonValueKind.String ? Parse(v.GetString()!) : null;
+    }
+
+    public static SubscriptionStart? Parse(string s)
+    {
+        if (s == "now") return Now;
+        if (s == "earliest") return Earliest;
+        if (s.Length > 0 && s.All(char.IsAsciiDigit))
+            return long.TryParse(s, out long n) && n >= 1 ? new SubscriptionStart(StartKind.Offset, n) : null;
+        // A time must say its zone: "2025-11-25T16:30:00Z" or "+01:00"; a bare local time would be ambiguous.
+        if (s.Contains('T') && (s.EndsWith('Z') || s.LastIndexOfAny(['+', '-']) > s.IndexOf('T'))
+            && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t))
+            return new SubscriptionStart(StartKind.Time, Time: t);
+        return null;
+    }
+
+    public override string ToString() => Kind switch
+    {
+        StartKind.Offset => Offset.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        StartKind.Time => Time.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        _ => Kind.ToString().ToLowerInvariant(),
+    };
 }

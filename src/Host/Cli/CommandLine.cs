@@ -20,6 +20,7 @@ public static class CommandLine
         root.Subcommands.Add(DaemonCommands.Run());
         root.Subcommands.Add(DaemonCommands.Status());
         root.Subcommands.Add(SubscribeCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(ParseCommand());
         root.Subcommands.Add(ClassesCommand());
         root.Subcommands.Add(BenchCommand.Create());

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using FsAudit.Actors.Persistence;
 using FsAudit.Engine.Netlink;
 using FsAudit.Host.Configuration;
 using FsAudit.Host.Daemon;
@@ -55,7 +56,7 @@ internal static class DaemonCommands
                 Log.Error($"configuration: {e.Message}");
                 return CommandLine.ExitUsage;
             }
-            catch (Exception e) when (e is DaemonStartException or AuditKernelException or NetlinkSocketException or IOException
+            catch (Exception e) when (e is DaemonStartException or JournalStartupException or AuditKernelException or NetlinkSocketException or IOException
                                           or UnauthorizedAccessException or InvalidOperationException)
             {
                 Log.Error(e.Message);

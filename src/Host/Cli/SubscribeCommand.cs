@@ -11,21 +11,16 @@ internal static class SubscribeCommand
     {
         var config = CommandLine.ConfigOption();
         var socket = new Option<string?>("--socket") { Description = "daemon socket (default: fsaudit.socket-path from the config)" };
-        var name = new Option<string?>("--name") { Description = "durable subscription name" };
-        var classes = Many("--classes", "event classes (fsaudit classes lists them)");
-        var events = Many("--events", "event names, e.g. FILE_Unlink");
-        var paths = Many("--paths", "subtree prefixes matched against every absolute path of the event");
-        var keys = Many("--keys", "rule keys");
-        var uids = new Option<long[]>("--uids") { Description = "uids (-1 = unset)", AllowMultipleArgumentsPerToken = true };
-        var auids = new Option<long[]>("--auids") { Description = "login uids (-1 = unset)", AllowMultipleArgumentsPerToken = true };
-        var success = new Option<string>("--success") { Description = "true, false or any", DefaultValueFactory = _ => "any" };
-        success.AcceptOnlyFromAmong("true", "false", "any");
+        var name = new Option<string?>("--name") { Description = "durable subscription name: resumes after the last acknowledged event" };
+        var from = new Option<string?>("--from") { Description = "now, earliest, an offset, or an ISO-8601 time (default: now, or after the last ack of --name)" };
+        var filters = new SubscriptionFilterOptions();
         var count = new Option<int?>("--count", "-n") { Description = "exit after this many events" };
         var idle = new Option<double?>("--idle-timeout") { Description = "exit after this many seconds without a line" };
         var cmd = new Command("subscribe", "Subscribe to the running daemon and print one JSON event per line (gap notices on stderr)")
         {
-            config, socket, name, classes, events, paths, keys, uids, auids, success, count, idle,
+            config, socket, name, from, count, idle,
         };
+        filters.AddTo(cmd);
         cmd.SetAction(async (result, ct) =>
         {
             string path;
@@ -35,17 +30,14 @@ internal static class SubscribeCommand
                 Console.Error.WriteLine($"fsaudit: {e.Message}");
                 return CommandLine.ExitUsage;
             }
+            var f = filters.Read(result);
             var options = new SubscribeOptions
             {
                 SocketPath = path,
                 Name = result.GetValue(name),
-                Classes = Split(result.GetValue(classes)),
-                Events = Split(result.GetValue(events)),
-                Paths = Split(result.GetValue(paths)),
-                Keys = Split(result.GetValue(keys)),
-                Uids = result.GetValue(uids) ?? [],
-                Auids = result.GetValue(auids) ?? [],
-                Success = result.GetValue(success) switch { "true" => true, "false" => false, _ => null },
+                From = result.GetValue(from),
+                Classes = f.Classes, Events = f.Events, Paths = f.Paths, Keys = f.Keys,
+                Uids = f.Uids, Auids = f.Auids, Success = f.Success,
                 Count = result.GetValue(count),
                 IdleTimeout = result.GetValue(idle) is { } s ? TimeSpan.FromSeconds(s) : null,
             };
@@ -54,11 +46,4 @@ internal static class SubscribeCommand
         });
         return cmd;
     }
-
-    private static Option<string[]> Many(string name, string description) =>
-        new(name) { Description = description + " (repeat or comma-separate)", AllowMultipleArgumentsPerToken = true };
-
-    /// <summary>Accepts both <c>--classes a b</c> and <c>--classes a,b</c>.</summary>
-    private static IReadOnlyList<string> Split(string[]? values) =>
-        values is null ? [] : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
 }

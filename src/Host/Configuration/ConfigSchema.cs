@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using FsAudit.Actors.Persistence;
 using FsAudit.Actors.Sinks;
 using FsAudit.Engine.Classification;
 using FsAudit.Engine.Enrichment;
@@ -18,7 +19,7 @@ public static class ConfigSchema
 {
     private static readonly string[] TopKeys =
         ["watches", "rules", "state-directory", "socket-path", "subscribers", "stats-interval", "kernel", "audit-log", "enrichment", "metrics",
-         "correlation", "pipeline", "classes"];
+         "journal", "correlation", "pipeline", "classes"];
     private static readonly string[] AuditLogKeys = ["enabled", "path", "max-file-size", "num-logs", "flush", "freq"];
     private static readonly string[] EnrichmentKeys =
         ["enabled", "names", "parent-exe", "container", "name-ttl", "process-ttl", "process-cache-size"];
@@ -61,10 +62,16 @@ public static class ConfigSchema
             throw new ConfigException("fsaudit.kernel.mode: multicast reads alongside another audit daemon, which owns the rules: " +
                                       "leave fsaudit.watches and fsaudit.rules empty (or use mode = daemon)");
 
+        string stateDirectory = NonEmpty(fs, "state-directory", "fsaudit");
+        JournalSettings journal;
+        try { journal = JournalSettings.FromConfig(config.GetConfig("fsaudit.journal"), stateDirectory); }
+        catch (JournalConfigException e) { throw new ConfigException(e.Message); }
+
         return new FsAuditSettings(
             Watches: watches,
             Rules: rules,
-            StateDirectory: NonEmpty(fs, "state-directory", "fsaudit"),
+            StateDirectory: stateDirectory,
+            Journal: journal,
             SocketPath: socketPath,
             Subscribers: Subscribers(subscribers, socketPath),
             StatsInterval: Duration(fs, "stats-interval", "fsaudit"),

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using FsAudit.Actors.Persistence;
 using FsAudit.Actors.Sinks;
 using FsAudit.Engine.Classification;
 using FsAudit.Engine.Enrichment;
@@ -28,6 +29,7 @@ public sealed record FsAuditSettings(
     IReadOnlyList<WatchSettings> Watches,
     IReadOnlyList<string> Rules,
     string StateDirectory,
+    JournalSettings Journal,
     string SocketPath,
     SubscriberSettings Subscribers,
     TimeSpan StatsInterval,

@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Akka.Actor;
 using FsAudit.Actors.Events;
+using FsAudit.Actors.Persistence;
 using FsAudit.Actors.Pipeline;
 using FsAudit.Actors.Subscribers;
+using FsAudit.Engine.Enrichment;
 using FsAudit.Engine.Events;
 using FsAudit.Host.Configuration;
 using FsAudit.Host.Metrics;
@@ -25,6 +27,7 @@ public sealed class AuditDaemon
     private IKernelSource? _kernel;
     private PipelineHandle<AuditEvent>? _pipeline;
     private ActorSystem? _system;
+    private EventJournal? _journal;
     private readonly RateMeter _rates = new();
 
     public AuditDaemon(FsAuditSettings settings, DaemonOptions options)
@@ -49,6 +52,7 @@ public sealed class AuditDaemon
         var rules = RuleSet.From(_settings);
         await DaemonProbe.EnsureNotRunning(_settings.SocketPath);
         Directory.CreateDirectory(_settings.StateDirectory);
+        EventJournal.PrepareStorage(_settings.Journal); // a damaged or unwritable journal stops us before the kernel is touched
 
         _kernel = _settings.Kernel.Mode == "multicast"
             ? new MulticastKernelSource(_settings.Kernel.ReceiveBuffer)
@@ -60,8 +64,18 @@ public sealed class AuditDaemon
         MetricsExporter? metrics = null;
         try
         {
-            _system = ActorSystem.Create("fsaudit", _settings.Hocon);
-            var hub = _system.ActorOf(SubscriberHub.Props(new AuditEventView(_settings.Catalog), _settings.Subscribers.MaxSubscribers), "subscribers");
+            _system = ActorSystem.Create("fsaudit", JournalBootstrap.Setup(_settings.Hocon, _settings.Journal));
+            _journal = await EventJournal.OpenAsync(_system, _settings.Journal, new AuditEventView(_settings.Catalog));
+            _journal.Writer.WriteFailed += f => Log.Error(
+                $"journal write failed (attempt {f.Attempt}, retry in {f.RetryIn.TotalSeconds:0.#}s): {f.Error.Message}; pipeline held back");
+            _journal.Writer.WriteRecovered += n => Log.Info($"journal writes resumed after {n} failed attempts");
+            Log.Info($"journal {_settings.Journal.Plugin} {(_settings.Journal.Plugin == JournalPlugin.Sqlite ? _settings.Journal.DatabasePath : "")} next offset {_journal.NextOffset}");
+
+            var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
+            var liveView = new AuditEventView(_settings.Catalog,
+                extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
+            var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal.NextOffset, _journal.History),
+                "subscribers");
             if (_settings.AuditLog is { } logOptions)
             {
                 auditLog = new AuditLogSink(logOptions);
@@ -78,7 +92,7 @@ public sealed class AuditDaemon
             }
 
             await using var server = new ControlServer(_settings.Subscribers,
-                new ControlHandlers(_ => Task.FromResult(StatusJson()), hub, new ClassCatalogEvents(_settings.Catalog)));
+                new ControlHandlers(StatusJsonAsync, hub, new ClassCatalogEvents(_settings.Catalog), _journal.History, _journal.Durable));
             if (_settings.Metrics is { } metricsOptions)
             {
                 metrics = new MetricsExporter(metricsOptions, new MetricsSources
@@ -86,6 +100,7 @@ public sealed class AuditDaemon
                     Pipeline = () => _pipeline.Metrics,
                     Kernel = _kernel.QueryStatus,
                     Subscribers = async ct => SubscriberMetrics.From(await hub.Ask<HubStatus>(GetHubStatus.Instance, TimeSpan.FromSeconds(2), ct)),
+                    JournalBytes = () => JournalFileBytes(_settings.Journal),
                     AuditLog = auditLog is null ? null : () => auditLog.Stats,
                 });
                 metrics.Start();
@@ -110,6 +125,7 @@ public sealed class AuditDaemon
             _kernel.Dispose();
             metrics?.Dispose();
             auditLog?.Dispose();
+            if (_journal != null) await _journal.DisposeAsync();
             if (_system != null) await _system.Terminate();
         }
     }
@@ -153,19 +169,29 @@ public sealed class AuditDaemon
         MaxInFlight = _settings.Correlation.MaxInFlight,
     };
 
-    /// <summary>Every batch goes to the subscriber hub (which never waits for subscribers) and, with --stdout, to stdout.</summary>
+    /// <summary>
+    /// Every batch is made durable in the journal first (which gives the offsets); then the auditd-format log,
+    /// stdout (--stdout) and the subscriber hub (which never waits for subscribers) get it.
+    /// </summary>
     private IEventSink<AuditEvent> BuildSink(IActorRef hub, AuditLogSink? auditLog)
     {
-        if (!_options.Stdout && auditLog is null) return HubEventSink.Create<AuditEvent>(hub);
         var stdout = _options.Stdout ? new BufferedStream(Console.OpenStandardOutput(), 1 << 16) : null;
         var writer = stdout is null ? null : new Utf8JsonWriter(stdout, EventJson.WriterOptions);
         var timeout = TimeSpan.FromSeconds(30);
-        return EventSink.ForEachAsync<AuditEvent>(async batch =>
+        return _journal!.SinkTo(JournalSink.ForEachAsync(async batch =>
         {
-            auditLog?.Write(batch);
-            if (writer is not null) WriteJsonLines(batch, writer, stdout!);
-            await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(batch), timeout);
-        });
+            auditLog?.Write(batch.Events);
+            if (writer is not null) WriteJsonLines(batch.Events, writer, stdout!);
+            await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(batch.Events, batch.FirstOffset), timeout);
+        }));
+    }
+
+    /// <summary>The SQLite journal's size on disk, its write-ahead log included (0 for PostgreSQL).</summary>
+    private static long JournalFileBytes(JournalSettings journal)
+    {
+        if (journal.Plugin != JournalPlugin.Sqlite) return 0;
+        long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+        return Size(journal.DatabasePath) + Size(journal.DatabasePath + "-wal");
     }
 
     private static void WriteJsonLines(IReadOnlyList<AuditEvent> batch, Utf8JsonWriter writer, Stream stdout)
@@ -184,14 +210,15 @@ public sealed class AuditDaemon
 
     private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private byte[] StatusJson()
+    private async Task<byte[]> StatusJsonAsync(CancellationToken ct)
     {
+        var journal = await _journal!.StatusAsync(ct);
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer)) WriteStatus(w);
+        using (var w = new Utf8JsonWriter(buffer)) WriteStatus(w, journal);
         return buffer.ToArray();
     }
 
-    private void WriteStatus(Utf8JsonWriter w)
+    private void WriteStatus(Utf8JsonWriter w, JournalStatus journal)
     {
         w.WriteStartObject();
         w.WriteString("type", "status");
@@ -211,6 +238,7 @@ public sealed class AuditDaemon
         w.WriteEndObject();
         w.WritePropertyName("pipeline");
         JsonSerializer.Serialize(w, m, MetricsJson);
+        journal.WriteProperty(w);
         w.WriteEndObject();
     }
 

@@ -13,18 +13,35 @@ public sealed class KernelSession : IDisposable
 {
     private readonly AuditControl _control;
     private readonly RuleLedger _ledger;
+    private readonly FoundSettingsLedger _foundLedger;
     private readonly List<AuditRule> _added = [];
-    private bool _settingsChanged, _rulesRemoved, _unregistered, _disposed;
+    private bool _settingsChanged, _rulesRemoved, _unregistered, _disposed, _ownsFoundLedger;
 
-    private KernelSession(AuditControl control, RuleLedger ledger, AuditStatus found)
+    private KernelSession(AuditControl control, string stateDirectory, AuditStatus now)
     {
         _control = control;
-        _ledger = ledger;
-        Found = found;
+        _ledger = new RuleLedger(Path.Combine(stateDirectory, "installed-rules"));
+        _foundLedger = new FoundSettingsLedger(Path.Combine(stateDirectory, "kernel-settings-found"));
+        Found = now;
+        // A previous run that did not stop cleanly left the settings it found: those are the ones to restore.
+        if (_foundLedger.Read() is { } earlier)
+        {
+            Restore = earlier;
+            Log.Warn($"a previous run did not stop cleanly: will restore the settings it found (enabled={earlier.Enabled} backlog_limit={earlier.BacklogLimit})");
+        }
+        else
+        {
+            Restore = now;
+            _foundLedger.Write(now);
+            _ownsFoundLedger = true;
+        }
     }
 
-    /// <summary>The kernel's status when the session began (what is restored at the end).</summary>
+    /// <summary>The kernel's status when this session began (lost counter baseline).</summary>
     public AuditStatus Found { get; }
+
+    /// <summary>The settings restored at the end: as found before the first of our runs changed them.</summary>
+    public AuditStatus Restore { get; }
 
     public AuditDaemonConnection? Connection { get; private set; }
     public IReadOnlyList<AuditRule> InstalledRules => _added;
@@ -43,7 +60,7 @@ public sealed class KernelSession : IDisposable
             var found = control.GetStatus();
             if (found.Enabled == 2)
                 throw new DaemonStartException("the kernel's audit configuration is locked (enabled=2, immutable): reboot to change it");
-            session = new KernelSession(control, new RuleLedger(Path.Combine(stateDirectory, "installed-rules")), found);
+            session = new KernelSession(control, stateDirectory, found);
             session.TakeOver(replace);
             session.RemoveStaleRules();
             session.ApplySettings(kernel);
@@ -189,7 +206,12 @@ public sealed class KernelSession : IDisposable
 
     private void RestoreSettings()
     {
-        if (!_settingsChanged) return;
+        if (!_settingsChanged)
+        {
+            // Refused before changing anything (e.g. another daemon runs): an earlier crash's record stays.
+            if (_ownsFoundLedger) _foundLedger.Clear();
+            return;
+        }
         _settingsChanged = false;
         void Try(string what, Action a)
         {
@@ -197,11 +219,12 @@ public sealed class KernelSession : IDisposable
             catch (Exception e) { Log.Error($"could not restore {what}: {e.Message}"); }
         }
         var now = _control.GetStatus();
-        if (now.RateLimit != Found.RateLimit) Try("rate_limit", () => _control.SetRateLimit(Found.RateLimit));
-        if (now.BacklogWaitTime != Found.BacklogWaitTime) Try("backlog_wait_time", () => _control.SetBacklogWaitTime(Found.BacklogWaitTime));
-        if (now.BacklogLimit != Found.BacklogLimit) Try("backlog_limit", () => _control.SetBacklogLimit(Found.BacklogLimit));
-        if (now.Failure != Found.Failure && Found.Failure != 2) Try("failure", () => _control.SetFailure(Found.Failure));
-        if (now.Enabled != Found.Enabled && Found.Enabled != 2) Try("enabled", () => _control.SetEnabled(Found.Enabled));
+        if (now.RateLimit != Restore.RateLimit) Try("rate_limit", () => _control.SetRateLimit(Restore.RateLimit));
+        if (now.BacklogWaitTime != Restore.BacklogWaitTime) Try("backlog_wait_time", () => _control.SetBacklogWaitTime(Restore.BacklogWaitTime));
+        if (now.BacklogLimit != Restore.BacklogLimit) Try("backlog_limit", () => _control.SetBacklogLimit(Restore.BacklogLimit));
+        if (now.Failure != Restore.Failure && Restore.Failure != 2) Try("failure", () => _control.SetFailure(Restore.Failure));
+        if (now.Enabled != Restore.Enabled && Restore.Enabled != 2) Try("enabled", () => _control.SetEnabled(Restore.Enabled));
+        _foundLedger.Clear();
     }
 
     public void Dispose()

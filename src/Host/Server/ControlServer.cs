@@ -8,7 +8,11 @@ namespace FsAudit.Host.Server;
 /// <param name="Status">The daemon's status as one JSON object (UTF-8, no newline); the server adds "subscribers" and "socket".</param>
 /// <param name="Hub">The <see cref="SubscriberHub{TEvent}"/>; null when the daemon serves no subscriptions.</param>
 /// <param name="Catalog">Known classes and events, to reject typos in subscriptions.</param>
-public sealed record ControlHandlers(Func<CancellationToken, Task<byte[]>> Status, IActorRef? Hub, IEventCatalog? Catalog);
+/// <param name="History">The event journal (for <c>from</c> other than "now"); null when the daemon keeps none.</param>
+/// <param name="Durable">Named subscribers' acks; null when the daemon keeps none (names are then labels only).</param>
+public sealed record ControlHandlers(
+    Func<CancellationToken, Task<byte[]>> Status, IActorRef? Hub, IEventCatalog? Catalog,
+    IEventHistory? History = null, IDurableSubscriptions? Durable = null);
 
 /// <param name="Accepted">Connections accepted.</param>
 /// <param name="Refused">Connections refused: peer not allowed, or too many waiting.</param>
@@ -224,24 +228,57 @@ public sealed class ControlServer : IAsyncDisposable
             await Fail(stream, error!);
             return null;
         }
+        long? start;
+        long? acked = null;
+        try
+        {
+            (start, acked, var refusal) = await ResolveStart(subscription!);
+            if (refusal != null)
+            {
+                await Fail(stream, refusal);
+                return null;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+        {
+            await Reply(stream, JsonLines.Error($"cannot read the event journal: {e.GetBaseException().Message}"));
+            return null;
+        }
         var buffer = new OutboundBuffer(_settings.BufferBytes);
         object answer;
-        try { answer = await hub.Ask<object>(new Subscribe(peer, subscription!, buffer), HubTimeout, _stop.Token); }
+        try { answer = await hub.Ask<object>(new Subscribe(peer, subscription!, buffer, start), HubTimeout, _stop.Token); }
         catch (AskTimeoutException) { answer = "no answer within " + HubTimeout.TotalSeconds + " s"; }
         switch (answer)
         {
             case Subscribed s:
+                var durable = subscription!.Name != null ? _handlers.Durable : null;
+                if (durable != null)
+                {
+                    long? setAcked = acked is null || subscription.From is not null ? s.NextOffset - 1 : null;
+                    try { await durable.RegisterAsync(subscription.Name!, subscription.Filter, setAcked, _stop.Token); }
+                    catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+                    {
+                        hub.Tell(new Unsubscribe(s.Id));
+                        await Reply(stream, JsonLines.Error($"cannot record the durable subscription: {e.GetBaseException().Message}"));
+                        return null;
+                    }
+                }
                 await Reply(stream, JsonLines.Object(w =>
                 {
                     w.WriteString("type", "subscribed");
                     w.WriteString("id", s.Id);
-                    if (subscription!.Name != null) w.WriteString("name", subscription.Name);
+                    if (subscription.Name != null) w.WriteString("name", subscription.Name);
                     w.WriteNumber("offset", s.NextOffset);
+                    if (durable != null)
+                    {
+                        w.WriteBoolean("durable", true);
+                        if (acked is { } a) w.WriteNumber("acked", a);
+                    }
                     w.WritePropertyName("filter");
                     subscription.Filter.WriteJson(w);
                     w.WriteNumber("buffer-bytes", buffer.CapacityBytes);
                 }));
-                return new SubscriberConnection(s.Id, hub, buffer);
+                return new SubscriberConnection(s.Id, hub, buffer, durable, subscription.Name);
             case SubscribeRefused r:
                 buffer.Complete();
                 await Fail(stream, r.Reason);
@@ -252,6 +289,27 @@ public sealed class ControlServer : IAsyncDisposable
                 await Fail(stream, $"unexpected answer from the subscriber hub: {answer}");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The first offset to deliver: from <c>from</c> when given, else after a named subscriber's last ack, else now (null).
+    /// </summary>
+    private async Task<(long? Start, long? Acked, string? Refusal)> ResolveStart(SubscriptionRequest request)
+    {
+        long? acked = null;
+        if (request.Name is { } name && _handlers.Durable is { } durable)
+            acked = await durable.LastAckAsync(name, _stop.Token);
+        var from = request.From;
+        if (from is null) return (acked is { } a ? a + 1 : null, acked, null);
+        if (from.Kind == StartKind.Now) return (null, acked, null);
+        if (_handlers.History is not { } history)
+            return (null, acked, $"this daemon keeps no event journal: \"from\":\"{from}\" is not available (only \"now\")");
+        return from.Kind switch
+        {
+            StartKind.Earliest => (await history.OldestOffsetAsync(_stop.Token), acked, null),
+            StartKind.Offset => (from.Offset, acked, null),
+            _ => (await history.OffsetAtTimeAsync(from.Time, _stop.Token), acked, null),
+        };
     }
 
     private Task Fail(Stream stream, string message)

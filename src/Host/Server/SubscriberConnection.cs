@@ -10,8 +10,12 @@ namespace FsAudit.Host.Server;
 /// A peer that stops reading only stalls this writer (its buffer then counts misses); a peer that disconnects
 /// ends the subscription.
 /// </summary>
-internal sealed class SubscriberConnection(string id, IActorRef hub, OutboundBuffer buffer)
+/// <param name="durable">Where acks of a named subscriber go; null when the subscriber is not durable (acks are then ignored).</param>
+internal sealed class SubscriberConnection(string id, IActorRef hub, OutboundBuffer buffer,
+    IDurableSubscriptions? durable = null, string? name = null)
 {
+    private const int MaxClientLine = 4096;
+
     private const int WriteChunk = 64 * 1024;
     private static readonly TimeSpan HangupPoll = TimeSpan.FromMilliseconds(500);
 
@@ -61,19 +65,85 @@ internal sealed class SubscriberConnection(string id, IActorRef hub, OutboundBuf
     }
 
     /// <summary>
-    /// Input after the subscription is ignored. End of input may be a half-close (<c>echo ... | socat</c> keeps
-    /// reading), so the subscription ends only when the socket reports a hang-up or an error.
+    /// Reads the client's lines after the subscription: <c>{"op":"ack","offset":N}</c> acknowledges (durable
+    /// subscribers); anything else gets a warning line and is otherwise ignored. End of input may be a half-close
+    /// (<c>echo ... | socat</c> keeps reading), so the subscription ends only when the socket reports a hang-up or an error.
     /// </summary>
-    private static async Task WatchPeer(Socket client, CancellationToken ct)
+    private async Task WatchPeer(Socket client, CancellationToken ct)
     {
-        var sink = new byte[4096];
+        var chunk = new byte[4096];
+        var line = new List<byte>(128);
+        bool overlong = false;
         try
         {
-            while (await client.ReceiveAsync(sink, SocketFlags.None, ct) > 0) { }
+            int n;
+            while ((n = await client.ReceiveAsync(chunk, SocketFlags.None, ct)) > 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    byte b = chunk[i];
+                    if (b != (byte)'\n')
+                    {
+                        if (line.Count < MaxClientLine) line.Add(b);
+                        else overlong = true;
+                        continue;
+                    }
+                    if (overlong) Warn($"line longer than {MaxClientLine} bytes ignored");
+                    else HandleClientLine(line.ToArray());
+                    line.Clear();
+                    overlong = false;
+                }
+            }
         }
         catch (SocketException) { return; }
         while (!HungUp(client)) await Task.Delay(HangupPoll, ct);
     }
+
+    private void HandleClientLine(byte[] bytes)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(bytes).Trim();
+        if (text.Length == 0) return;
+        long offset;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(text);
+            var r = doc.RootElement;
+            if (r.ValueKind != System.Text.Json.JsonValueKind.Object || !r.TryGetProperty("op", out var op) || op.GetString() != "ack")
+            {
+                Warn("only {\"op\":\"ack\",\"offset\":N} is accepted after subscribing; line ignored");
+                return;
+            }
+            if (!r.TryGetProperty("offset", out var o) || !o.TryGetInt64(out offset) || offset < 1)
+            {
+                Warn("ack needs \"offset\": an integer >= 1; line ignored");
+                return;
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            Warn("line is not valid JSON; ignored");
+            return;
+        }
+        if (durable == null || name == null)
+        {
+            Warn("ack ignored: only a named subscriber of a daemon with a journal is durable");
+            return;
+        }
+        long last = buffer.LastOffset;
+        if (offset > last)
+        {
+            Warn($"ack {offset} is beyond the last event sent ({last}); acknowledged {last} instead");
+            offset = last;
+            if (offset < 1) return;
+        }
+        durable.Ack(name, offset);
+    }
+
+    private void Warn(string message) => buffer.OfferNotice(JsonLines.Object(w =>
+    {
+        w.WriteString("type", "warning");
+        w.WriteString("warning", message);
+    }), isGap: false);
 
     private static unsafe bool HungUp(Socket client)
     {

@@ -11,7 +11,10 @@ public sealed record SubscribeOptions
     public const string DefaultSocketPath = "/run/fsaudit/fsaudit.sock";
 
     public string SocketPath { get; init; } = DefaultSocketPath;
+    /// <summary>A durable subscription's name: the daemon remembers what this client acknowledged and resumes after it.</summary>
     public string? Name { get; init; }
+    /// <summary>"now", "earliest", an offset or a time; null = "now", or for a named subscriber: after its last ack.</summary>
+    public string? From { get; init; }
     public IReadOnlyList<string> Classes { get; init; } = [];
     public IReadOnlyList<string> Events { get; init; } = [];
     public IReadOnlyList<string> Paths { get; init; } = [];
@@ -69,7 +72,13 @@ public static class SubscribeVerb
                 await stderr.WriteLineAsync($"fsaudit subscribe: unexpected answer: {first}");
                 return Unreachable;
             }
-            return await Relay(reader, o, stdout, stderr, ct);
+            var acks = o.Name != null ? new AckWriter(stream) : null;
+            try { return await Relay(reader, o, stdout, stderr, acks, ct); }
+            finally
+            {
+                // Whatever was printed is acknowledged, also on idle timeout, --count and Ctrl-C.
+                if (acks != null) await acks.FlushAsync();
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -82,7 +91,7 @@ public static class SubscribeVerb
         }
     }
 
-    private static async Task<int> Relay(StreamReader reader, SubscribeOptions o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> Relay(StreamReader reader, SubscribeOptions o, TextWriter stdout, TextWriter stderr, AckWriter? acks, CancellationToken ct)
     {
         long received = 0;
         while (true)
@@ -98,6 +107,11 @@ public static class SubscribeVerb
             if (line.StartsWith("{\"offset\":", StringComparison.Ordinal))
             {
                 await stdout.WriteLineAsync(line);
+                if (acks != null)
+                {
+                    await stdout.FlushAsync(ct);
+                    await acks.PrintedAsync(line);
+                }
                 if (++received == o.Count) return Ok;
                 continue;
             }
@@ -152,8 +166,54 @@ public static class SubscribeVerb
         if (o.Success is { } s) w.WriteBoolean("success", s);
         Ids(w, "uids", o.Uids);
         Ids(w, "auids", o.Auids);
-        w.WriteString("from", "now");
+        // A named subscriber without --from resumes after its last ack: "now" would move it.
+        if (o.From != null) w.WriteString("from", o.From);
+        else if (o.Name == null) w.WriteString("from", "now");
     });
+
+    /// <summary>
+    /// Acknowledges printed events to the daemon: cumulative, so one ack per 1000 events or 200 ms is enough, plus
+    /// a final one when the client stops. An ack follows the flush of what it covers.
+    /// </summary>
+    private sealed class AckWriter(Stream stream)
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+        private long _printed, _acked, _sinceAck;
+        private DateTime _lastAck = DateTime.UtcNow;
+
+        public async Task PrintedAsync(string line)
+        {
+            if (!TryOffset(line, out long offset)) return;
+            _printed = offset;
+            if (++_sinceAck >= 1000 || DateTime.UtcNow - _lastAck >= Interval) await FlushAsync();
+        }
+
+        public async Task FlushAsync()
+        {
+            if (_printed <= _acked) return;
+            try
+            {
+                await stream.WriteAsync(JsonLines.Object(w =>
+                {
+                    w.WriteString("op", "ack");
+                    w.WriteNumber("offset", _printed);
+                }));
+                _acked = _printed;
+                _sinceAck = 0;
+                _lastAck = DateTime.UtcNow;
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException) { /* connection gone: the daemon re-delivers the tail */ }
+        }
+
+        private static bool TryOffset(string line, out long offset)
+        {
+            offset = 0;
+            const string prefix = "{\"offset\":";
+            int end = prefix.Length;
+            while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
+            return end > prefix.Length && long.TryParse(line.AsSpan(prefix.Length, end - prefix.Length), out offset);
+        }
+    }
 
     private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
     {

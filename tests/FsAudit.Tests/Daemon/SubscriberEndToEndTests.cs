@@ -34,9 +34,9 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposa
         try
         {
             Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
-            using var creates = Client.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["fc"],"keys":["subs"]}""");
-            using var deletesInB = Client.Subscribe(daemon.SocketPath, $$"""{"op":"subscribe","classes":["fd"],"paths":["{{w}}/b"]}""");
-            using var failures = Client.Subscribe(daemon.SocketPath, """{"op":"subscribe","events":["FILE_Mode","FILE_Unlink"],"success":false}""");
+            using var creates = ProtocolClient.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["fc"],"keys":["subs"]}""");
+            using var deletesInB = ProtocolClient.Subscribe(daemon.SocketPath, $$"""{"op":"subscribe","classes":["fd"],"paths":["{{w}}/b"]}""");
+            using var failures = ProtocolClient.Subscribe(daemon.SocketPath, """{"op":"subscribe","events":["FILE_Mode","FILE_Unlink"],"success":false}""");
 
             using (var child = SyscallChild.Start(w))
             {
@@ -84,7 +84,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposa
         string config = DaemonProcess.WriteConfig(_dir);
         using var daemon = DaemonProcess.Start(_dir, "run", "--config", config);
         Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
-        using var sub = Client.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["files"]}""");
+        using var sub = ProtocolClient.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["files"]}""");
 
         using var status = DaemonProcess.Start(_dir, "status", "--json", "--socket", daemon.SocketPath);
         Assert.True(status.WaitForExit(TimeSpan.FromSeconds(30)));
@@ -110,55 +110,4 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposa
     }
 
     private static string Describe(JsonElement e) => $"{e.GetProperty("event").GetString()} {e.GetProperty("syscall").GetString()}";
-
-    /// <summary>A raw protocol client: one subscription line, then event lines.</summary>
-    private sealed class Client : IDisposable
-    {
-        private readonly Socket _socket;
-        private readonly StreamReader _reader;
-        private Task<string?>? _pending; // a read that outlived a timeout, consumed by the next call
-
-        private Client(Socket socket)
-        {
-            _socket = socket;
-            _reader = new StreamReader(new NetworkStream(socket), Encoding.UTF8);
-        }
-
-        public static Client Subscribe(string path, string request)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            socket.Connect(new UnixDomainSocketEndPoint(path));
-            socket.Send(Encoding.UTF8.GetBytes(request + "\n"));
-            var client = new Client(socket);
-            var first = client._reader.ReadLine();
-            Assert.NotNull(first);
-            Assert.Equal("subscribed", JsonDocument.Parse(first!).RootElement.GetProperty("type").GetString());
-            return client;
-        }
-
-        public List<JsonElement> ReadEvents(int count, TimeSpan timeout)
-        {
-            var events = new List<JsonElement>();
-            var deadline = DateTime.UtcNow + timeout;
-            while (events.Count < count && DateTime.UtcNow < deadline)
-            {
-                var read = _pending ?? _reader.ReadLineAsync();
-                _pending = read;
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !read.Wait(left)) break;
-                _pending = null;
-                if (read.Result is not { } line) break;
-                var e = JsonDocument.Parse(line).RootElement;
-                Assert.True(e.TryGetProperty("offset", out _), $"unexpected control line {line}");
-                events.Add(e);
-            }
-            return events;
-        }
-
-        public void Dispose()
-        {
-            _socket.Dispose();
-            _reader.Dispose();
-        }
-    }
 }

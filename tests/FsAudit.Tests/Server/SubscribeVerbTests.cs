@@ -113,10 +113,17 @@ public class SubscribeVerbTests : TestKit
         var o = new SubscribeOptions
         {
             Name = "n1", Classes = ["files"], Events = ["FILE_Unlink"], Paths = ["/srv/data"], Keys = ["k"],
-            Success = false, Uids = [0], Auids = [-1],
+            Success = false, Uids = [0], Auids = [-1], From = "earliest",
         };
         Assert.Equal(
-            """{"op":"subscribe","name":"n1","classes":["files"],"events":["FILE_Unlink"],"paths":["/srv/data"],"keys":["k"],"success":false,"uids":[0],"auids":[-1],"from":"now"}""" + "\n",
+            """{"op":"subscribe","name":"n1","classes":["files"],"events":["FILE_Unlink"],"paths":["/srv/data"],"keys":["k"],"success":false,"uids":[0],"auids":[-1],"from":"earliest"}""" + "\n",
             System.Text.Encoding.UTF8.GetString(SubscribeVerb.Request(o)));
+    }
+
+    [Fact]
+    public void A_named_subscriber_without_from_resumes_and_an_unnamed_one_starts_now()
+    {
+        Assert.Equal("""{"op":"subscribe","name":"n1"}""" + "\n", System.Text.Encoding.UTF8.GetString(SubscribeVerb.Request(new SubscribeOptions { Name = "n1" })));
+        Assert.Equal("""{"op":"subscribe","from":"now"}""" + "\n", System.Text.Encoding.UTF8.GetString(SubscribeVerb.Request(new SubscribeOptions())));
     }
 }

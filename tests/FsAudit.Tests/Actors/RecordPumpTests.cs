@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using FsAudit.Actors.Correlation;
+using FsAudit.Actors.Pipeline;
+using FsAudit.Engine.Records;
+using Xunit;
+
+namespace FsAudit.Tests.Actors;
+
+public sealed class RecordPumpTests : IDisposable
+{
+    private readonly string _spillDir = Path.Combine(Path.GetTempPath(), "fsaudit-pump-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_spillDir)) Directory.Delete(_spillDir, recursive: true);
+    }
+
+    private RecordBuffer Buffer() => new(100_000, 0, 4096, _spillDir, 1 << 20);
+
+    [Fact]
+    public void The_reader_thread_alone_gets_the_configured_nice_value()
+    {
+        // Raising nice needs no privilege, so this works as any user; 19 is the weakest priority.
+        using var buffer = Buffer();
+        var reader = new ThreadProbeReader();
+        var pump = new RecordPump(reader, buffer, pollMs: 5, niceValue: 19);
+        pump.Start();
+        Assert.True(reader.Seen.Wait(TimeSpan.FromSeconds(5)));
+        pump.Dispose();
+
+        Assert.Null(pump.NiceFailure);
+        Assert.Equal(19, pump.ReaderNice);
+        Assert.Equal(19, reader.NiceInReader);
+        Assert.NotEqual(19, ThreadNice.CurrentThread()); // the test's own thread kept its value
+    }
+
+    [Fact]
+    public void Nice_zero_leaves_the_inherited_value()
+    {
+        using var buffer = Buffer();
+        var reader = new ThreadProbeReader();
+        var pump = new RecordPump(reader, buffer, pollMs: 5, niceValue: 0);
+        pump.Start();
+        Assert.True(reader.Seen.Wait(TimeSpan.FromSeconds(5)));
+        pump.Dispose();
+
+        Assert.Null(pump.NiceFailure);
+        Assert.Equal(ThreadNice.CurrentThread(), pump.ReaderNice);
+    }
+
+    [Fact]
+    public void After_a_small_read_the_reader_waits_the_coalescing_interval_and_a_full_batch_reads_again_at_once()
+    {
+        // One record per read: with 40 ms coalescing there can be at most one read per 40 ms.
+        using var small = Buffer();
+        var trickle = new FloodReader(long.MaxValue, perRead: 1);
+        var pump = new RecordPump(trickle, small, pollMs: 5, coalesceMs: 40, coalesceBelowRecords: 10);
+        var clock = Stopwatch.StartNew();
+        pump.Start();
+        Thread.Sleep(400);
+        pump.Stop();
+        double elapsedMs = clock.Elapsed.TotalMilliseconds;
+        Assert.InRange(pump.ReadCalls, 1, (long)(elapsedMs / 40) + 1);
+        Assert.Equal(pump.ReadCalls, pump.Records);
+
+        // Reads of a full batch (10 records, the threshold) never wait: many more reads in the same time.
+        using var full = Buffer();
+        var flood = new FloodReader(20_000, perRead: 10);
+        var fast = new RecordPump(flood, full, pollMs: 5, coalesceMs: 40, coalesceBelowRecords: 10);
+        fast.Start();
+        Assert.True(flood.Finished.Wait(TimeSpan.FromSeconds(10)), "full reads were held up by the coalescing sleep");
+        fast.Stop();
+        Assert.Equal(20_000, fast.Records);
+    }
+
+    [Fact]
+    public void Settings_reject_out_of_range_reader_knobs()
+    {
+        var ok = new PipelineSettings { SpillDirectory = _spillDir };
+        ok.Validate();
+        Assert.Throws<ArgumentException>(() => (ok with { ReadCoalesceMs = -1 }).Validate());
+        Assert.Throws<ArgumentException>(() => (ok with { ReadCoalesceMs = 101 }).Validate());
+        Assert.Throws<ArgumentException>(() => (ok with { ReaderNice = -21 }).Validate());
+        Assert.Throws<ArgumentException>(() => (ok with { ReaderNice = 20 }).Validate());
+    }
+
+    [Fact]
+    public void Every_serial_has_one_fixed_correlator_and_consecutive_serials_spread_over_all()
+    {
+        for (int n = 1; n <= 5; n++)
+        {
+            var used = new HashSet<int>();
+            for (uint s = uint.MaxValue - 50; s != 50; s++)
+            {
+                int r = CorrelateStage<object>.RouteeOf(s, n);
+                Assert.InRange(r, 0, n - 1);
+                Assert.Equal(r, CorrelateStage<object>.RouteeOf(s, n));
+                used.Add(r);
+            }
+            Assert.Equal(n, used.Count);
+        }
+    }
+
+    /// <summary>Reports the nice value seen on the thread that calls Read, then returns nothing.</summary>
+    private sealed class ThreadProbeReader : IRecordReader
+    {
+        public ManualResetEventSlim Seen { get; } = new(false);
+        public int? NiceInReader { get; private set; }
+
+        public int Read(List<AuditRecord> into, int timeoutMs)
+        {
+            if (!Seen.IsSet)
+            {
+                NiceInReader = ThreadNice.CurrentThread();
+                Seen.Set();
+            }
+            Thread.Sleep(timeoutMs);
+            return 0;
+        }
+
+        public void Dispose() { }
+    }
+}

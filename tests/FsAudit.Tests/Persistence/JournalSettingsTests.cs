@@ -1,0 +1,67 @@
+using Akka.Configuration;
+using FsAudit.Actors.Persistence;
+using Xunit;
+
+namespace FsAudit.Tests.Persistence;
+
+public class JournalSettingsTests
+{
+    private static JournalSettings Parse(string hocon) =>
+        JournalSettings.FromConfig(ConfigurationFactory.ParseString(hocon).GetConfig("fsaudit.journal"), "/var/lib/fsaudit");
+
+    [Fact]
+    public void Defaults_are_an_sqlite_file_under_the_state_directory()
+    {
+        var s = JournalSettings.FromConfig(null, "/var/lib/fsaudit");
+        Assert.Equal(JournalPlugin.Sqlite, s.Plugin);
+        Assert.Equal("/var/lib/fsaudit/journal.db", s.DatabasePath);
+        Assert.Null(s.RetentionMaxAge);
+        Assert.Null(s.RetentionMaxBytes);
+        Assert.True(s.Compress);
+    }
+
+    [Fact]
+    public void Reads_every_key()
+    {
+        var s = Parse("""
+            fsaudit.journal {
+              path = "/data/j.db"
+              batch { max-events = 500, max-bytes = 1MiB }
+              compression = none
+              retention { max-age = 7d, max-size = 10GiB, interval = 30s }
+              retry-backoff { min = 100ms, max = 2s }
+              query.page-rows = 4
+            }
+            """);
+        Assert.Equal("/data/j.db", s.DatabasePath);
+        Assert.Equal((500, 1L << 20), (s.MaxBatchEvents, s.MaxBatchBytes));
+        Assert.False(s.Compress);
+        Assert.Equal(TimeSpan.FromDays(7), s.RetentionMaxAge);
+        Assert.Equal(10L << 30, s.RetentionMaxBytes);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.PruneInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), s.RetryMinBackoff);
+        Assert.Equal(4, s.QueryPageRows);
+        var pg = Parse("""fsaudit.journal { plugin = postgresql, connection-string = "Host=db;Database=fsaudit" }""");
+        Assert.Equal(JournalPlugin.PostgreSql, pg.Plugin);
+        var akka = JournalBootstrap.PersistenceConfig(pg);
+        Assert.Equal("PostgreSQL.15", akka.GetString("akka.persistence.journal.sql.provider-name"));
+        Assert.Equal("Host=db;Database=fsaudit", akka.GetString("akka.persistence.query.journal.sql.connection-string"));
+        Assert.Equal("postgresql", akka.GetString("akka.persistence.snapshot-store.sql.table-mapping"));
+    }
+
+    [Theory]
+    [InlineData("fsaudit.journal.plugn = sqlite", "unknown key fsaudit.journal.plugn")]
+    [InlineData("fsaudit.journal.retention.max-ag = 1d", "unknown key fsaudit.journal.retention.max-ag")]
+    [InlineData("fsaudit.journal.plugin = mysql", "plugin must be sqlite or postgresql")]
+    [InlineData("fsaudit.journal.plugin = postgresql", "connection-string is required")]
+    [InlineData("fsaudit.journal { plugin = postgresql, connection-string = \"Host=x\", retention.max-size = 1GiB }", "max-size is only supported with plugin = sqlite")]
+    [InlineData("fsaudit.journal.connection-string = \"Data Source=x\"", "the sqlite journal is set with fsaudit.journal.path")]
+    [InlineData("fsaudit.journal.batch.max-events = 0", "batch.max-events must be between 1")]
+    [InlineData("fsaudit.journal.retention.max-age = soon", "retention.max-age must be a duration")]
+    [InlineData("fsaudit.journal.compression = lz4", "compression must be zlib or none")]
+    [InlineData("fsaudit.journal.retry-backoff { min = 5s, max = 1s }", "retry-backoff.max must not be below")]
+    public void Bad_settings_name_the_key(string hocon, string error)
+    {
+        Assert.Contains(error, Assert.Throws<JournalConfigException>(() => Parse(hocon)).Message);
+    }
+}
