@@ -181,34 +181,12 @@ public static class ReplayVerb
         var request = JsonLines.Object(w =>
         {
             w.WriteString("op", "subscribe");
-            Strings(w, "classes", o.Classes);
-            Strings(w, "events", o.Events);
-            Strings(w, "paths", o.Paths.Select(p => Path.IsPathRooted(p) ? p : Path.GetFullPath(p)).ToList());
-            Strings(w, "keys", o.Keys);
-            if (o.Success is { } s) w.WriteBoolean("success", s);
-            Ids(w, "uids", o.Uids);
-            Ids(w, "auids", o.Auids);
+            FilterFieldsJson.Write(w, o.Classes, o.Events, o.Paths, o.Keys, o.Success, o.Uids, o.Auids);
         });
         using var doc = JsonDocument.Parse(request);
         bool ok = SubscriptionRequest.TryParse(doc.RootElement, new ClassCatalogEvents(catalog), out var parsed, out error);
         filter = parsed?.Filter;
         return ok;
-    }
-
-    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    private static void Ids(Utf8JsonWriter w, string name, IReadOnlyList<long> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
     }
 
     private static async Task<int> UsageError(TextWriter stderr, string message)

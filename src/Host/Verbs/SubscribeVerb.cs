@@ -159,13 +159,7 @@ public static class SubscribeVerb
     {
         w.WriteString("op", "subscribe");
         if (o.Name != null) w.WriteString("name", o.Name);
-        Strings(w, "classes", o.Classes);
-        Strings(w, "events", o.Events);
-        Strings(w, "paths", o.Paths.Select(p => Path.IsPathRooted(p) ? p : Path.GetFullPath(p)).ToList());
-        Strings(w, "keys", o.Keys);
-        if (o.Success is { } s) w.WriteBoolean("success", s);
-        Ids(w, "uids", o.Uids);
-        Ids(w, "auids", o.Auids);
+        FilterFieldsJson.Write(w, o.Classes, o.Events, o.Paths, o.Keys, o.Success, o.Uids, o.Auids);
         // A named subscriber without --from resumes after its last ack: "now" would move it.
         if (o.From != null) w.WriteString("from", o.From);
         else if (o.Name == null) w.WriteString("from", "now");
@@ -213,22 +207,6 @@ public static class SubscribeVerb
             while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
             return end > prefix.Length && long.TryParse(line.AsSpan(prefix.Length, end - prefix.Length), out offset);
         }
-    }
-
-    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    private static void Ids(Utf8JsonWriter w, string name, IReadOnlyList<long> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
     }
 
     /// <summary>The "type" and "error" of a control line; (null, null) when the line is not one.</summary>
