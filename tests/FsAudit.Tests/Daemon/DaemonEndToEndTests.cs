@@ -12,25 +12,18 @@ namespace FsAudit.Tests.Daemon;
 /// </summary>
 [Collection(KernelCollection.Name)]
 [Trait("Category", "Kernel")]
-public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
+public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDirectory
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fsaudit-daemon-").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
-
     [KernelFact]
     public void Run_prints_each_operation_once_and_restores_the_kernel_on_SIGTERM()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(_dir, "watched")).FullName;
-        string config = DaemonProcess.WriteConfig(_dir, $$"""
+        string watched = Directory.CreateDirectory(Path.Combine(Dir, "watched")).FullName;
+        string config = DaemonProcess.WriteConfig(Dir, $$"""
             fsaudit.watches = [ { path = "{{watched}}", perm = wa, key = e2e } ]
             fsaudit.kernel.backlog-limit = 4321
             """);
-        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config, "--stdout");
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config, "--stdout");
         try
         {
             Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
@@ -92,11 +85,11 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
     public void A_second_run_is_refused_while_one_runs()
     {
         using var guard = KernelStateGuard.Capture();
-        string config = DaemonProcess.WriteConfig(_dir);
-        using var first = DaemonProcess.Start(_dir, "run", "--config", config);
+        string config = DaemonProcess.WriteConfig(Dir);
+        using var first = DaemonProcess.Start(Dir, "run", "--config", config);
         Assert.True(first.WaitForStderr("running;", TimeSpan.FromSeconds(30)), first.Stderr);
 
-        using var second = DaemonProcess.Start(_dir, "run", "--config", config);
+        using var second = DaemonProcess.Start(Dir, "run", "--config", config);
         Assert.True(second.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Equal(1, second.ExitCode);
         Assert.Contains("already running", second.Stderr);
@@ -111,9 +104,9 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
     public void A_run_after_kill_9_removes_the_rules_it_left_behind()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(_dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(_dir, $$"""fsaudit.watches = [ { path = "{{watched}}", key = crashed } ]""");
-        using (var crashed = DaemonProcess.Start(_dir, "run", "--config", config))
+        string watched = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
+        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{watched}}", key = crashed } ]""");
+        using (var crashed = DaemonProcess.Start(Dir, "run", "--config", config))
         {
             Assert.True(crashed.WaitForStderr("running;", TimeSpan.FromSeconds(30)), crashed.Stderr);
             crashed.Signal(Tmds.Linux.LibC.SIGKILL);
@@ -121,7 +114,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         }
         Assert.Contains(guard.Control.ListRules(), r => r.Keys.Contains("crashed"));
 
-        using var next = DaemonProcess.Start(_dir, "run", "--config", config);
+        using var next = DaemonProcess.Start(Dir, "run", "--config", config);
         Assert.True(next.WaitForStderr("running;", TimeSpan.FromSeconds(30)), next.Stderr);
         Assert.Contains("removed a rule left by a previous run", next.Stderr);
         Assert.Single(guard.Control.ListRules(), r => r.Keys.Contains("crashed"));
@@ -135,7 +128,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
     public void Multicast_mode_reads_beside_another_registered_daemon_and_changes_nothing()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(_dir, "m")).FullName;
+        string watched = Directory.CreateDirectory(Path.Combine(Dir, "m")).FullName;
         // The other daemon (auditd's place): this test process, with its own rule.
         guard.Control.SetEnabled(1);
         guard.Control.AddRule(FsAudit.Engine.Netlink.AuditRule.Parse($"-a always,exit -F dir={watched} -F perm=wa -k coexist"));
@@ -144,8 +137,8 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : IDisposable
         var buffer = new byte[1 << 20];
         using var drain = new Timer(_ => { lock (buffer) other.Receive(buffer, 0); }, null, 0, 50);
 
-        string config = DaemonProcess.WriteConfig(_dir, "fsaudit.kernel.mode = multicast");
-        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config, "--stdout");
+        string config = DaemonProcess.WriteConfig(Dir, "fsaudit.kernel.mode = multicast");
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config, "--stdout");
         Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
         var during = guard.Control.GetStatus();
         Assert.Equal((uint)Environment.ProcessId, during.Pid); // still the other daemon's registration

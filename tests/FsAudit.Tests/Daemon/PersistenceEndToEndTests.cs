@@ -11,26 +11,19 @@ namespace FsAudit.Tests.Daemon;
 /// </summary>
 [Collection(KernelCollection.Name)]
 [Trait("Category", "Kernel")]
-public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : IDisposable
+public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : DaemonTestDirectory
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fsaudit-journal-").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
-
     [KernelFact]
     public void Kill_9_of_the_daemon_mid_burst_loses_nothing_delivered_and_a_durable_subscriber_resumes_after_its_ack()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(_dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(_dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = crash } ]""");
+        string w = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
+        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = crash } ]""");
         const string request = """{"op":"subscribe","name":"durable-1","keys":["crash"],"events":["FILE_Create","FILE_Unlink"]}""";
 
         var delivered = new Dictionary<long, long>(); // offset → serial, as the subscriber saw them before the crash
         long acked;
-        using (var first = DaemonProcess.Start(_dir, "run", "--config", config))
+        using (var first = DaemonProcess.Start(Dir, "run", "--config", config))
         {
             Assert.True(first.WaitForStderr("running;", TimeSpan.FromSeconds(30)), first.Stderr);
             using var sub = ProtocolClient.Subscribe(first.SocketPath, request);
@@ -55,13 +48,13 @@ public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : IDispos
             Assert.True(burst.Wait(TimeSpan.FromSeconds(120)), "the workload did not finish after the daemon died");
         }
 
-        using var second = DaemonProcess.Start(_dir, "run", "--config", config);
+        using var second = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {
             Assert.True(second.WaitForStderr("running;", TimeSpan.FromSeconds(30)), second.Stderr);
 
             // Every event any subscriber was given is in the journal, under the same offset.
-            using var replay = DaemonProcess.Start(_dir, "replay", "--config", config, "--keys", "crash");
+            using var replay = DaemonProcess.Start(Dir, "replay", "--config", config, "--keys", "crash");
             Assert.True(replay.WaitForExit(TimeSpan.FromSeconds(60)), replay.Stderr);
             Assert.Equal(0, replay.ExitCode);
             var stored = replay.DrainLines().Select(l => JsonDocument.Parse(l).RootElement)
@@ -89,9 +82,9 @@ public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : IDispos
     public void A_subscriber_killed_after_acking_N_gets_N_plus_1_on_reconnect()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(_dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(_dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = sub } ]""");
-        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config);
+        string w = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
+        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = sub } ]""");
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {
             Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
@@ -100,7 +93,7 @@ public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : IDispos
 
             // The real `subscribe` verb as the subscriber: it acks what it printed; kill -9 it after 4.
             var offsets = new List<long>();
-            using (var first = DaemonProcess.Start(_dir, "subscribe", "--socket", daemon.SocketPath, "--name", "s1", "--from", "earliest",
+            using (var first = DaemonProcess.Start(Dir, "subscribe", "--socket", daemon.SocketPath, "--name", "s1", "--from", "earliest",
                        "--events", "FS_Mkdir", "--count", "4"))
             {
                 Assert.True(first.WaitForExit(TimeSpan.FromSeconds(30)), first.Stderr);
@@ -110,7 +103,7 @@ public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : IDispos
             Assert.Equal(4, offsets.Count);
             Thread.Sleep(1500); // the daemon persists acks in the background
 
-            using var second = DaemonProcess.Start(_dir, "subscribe", "--socket", daemon.SocketPath, "--name", "s1",
+            using var second = DaemonProcess.Start(Dir, "subscribe", "--socket", daemon.SocketPath, "--name", "s1",
                 "--events", "FS_Mkdir", "--count", "6");
             Assert.True(second.WaitForExit(TimeSpan.FromSeconds(30)), second.Stderr);
             var next = second.DrainLines().Select(l => JsonDocument.Parse(l).RootElement).ToList();

@@ -13,24 +13,17 @@ namespace FsAudit.Tests.Daemon;
 /// </summary>
 [Collection(KernelCollection.Name)]
 [Trait("Category", "Kernel")]
-public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposable
+public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTestDirectory
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fsaudit-subs-").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
-
     [KernelFact]
     public void Three_subscribers_each_get_exactly_their_subset()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(_dir, "watched")).FullName;
+        string w = Directory.CreateDirectory(Path.Combine(Dir, "watched")).FullName;
         Directory.CreateDirectory(Path.Combine(w, "a"));
         Directory.CreateDirectory(Path.Combine(w, "b"));
-        string config = DaemonProcess.WriteConfig(_dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = subs } ]""");
-        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config);
+        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = subs } ]""");
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {
             Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
@@ -81,12 +74,12 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposa
     public void Status_reports_the_kernel_the_pipeline_and_the_subscribers()
     {
         using var guard = KernelStateGuard.Capture();
-        string config = DaemonProcess.WriteConfig(_dir);
-        using var daemon = DaemonProcess.Start(_dir, "run", "--config", config);
+        string config = DaemonProcess.WriteConfig(Dir);
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
         using var sub = ProtocolClient.Subscribe(daemon.SocketPath, """{"op":"subscribe","classes":["files"]}""");
 
-        using var status = DaemonProcess.Start(_dir, "status", "--json", "--socket", daemon.SocketPath);
+        using var status = DaemonProcess.Start(Dir, "status", "--json", "--socket", daemon.SocketPath);
         Assert.True(status.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, status.ExitCode);
         var json = JsonDocument.Parse(status.ReadLinesUntil(l => l.Count > 0, TimeSpan.FromSeconds(5)).Single()).RootElement;
@@ -100,7 +93,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : IDisposa
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);
 
         // No daemon: the kernel part and a clear word, exit 3.
-        using var after = DaemonProcess.Start(_dir, "status", "--socket", daemon.SocketPath);
+        using var after = DaemonProcess.Start(Dir, "status", "--socket", daemon.SocketPath);
         Assert.True(after.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Equal(3, after.ExitCode);
         var text = string.Join("\n", after.DrainLines());
