@@ -9,12 +9,14 @@ namespace FsAudit.Actors.Correlation;
 
 /// <summary>
 /// Hands record batches to the correlator pool and emits, per batch, the events the correlators
-/// completed, in batch order. For each batch it sends the records grouped into per-serial runs through
-/// the consistent-hashing router (so a serial always reaches the same actor), then broadcasts
-/// <see cref="CollectEvents"/>; the batch is done when every correlator answered. At most
-/// <c>maxBatchesInFlight</c> batches are outstanding and nothing is pulled beyond that, so memory
-/// is bounded and downstream backpressure reaches the source. When idle it collects anyway (timed-out
-/// events). On upstream completion it flushes the correlators, emits the rest, then completes.
+/// completed, in batch order. It asks the pool for its routees once at start and routes by serial itself
+/// (<see cref="RouteeOf"/>: a serial always reaches the same actor of the fixed-size pool): for each batch
+/// every correlator gets ONE <see cref="CorrelateBatch"/> with its share of the records and the collect
+/// request, and the batch is done when every correlator answered. At most <c>maxBatchesInFlight</c> batches
+/// are outstanding and nothing is pulled beyond that, so memory is bounded, downstream backpressure reaches
+/// the source, and records that arrive meanwhile wait in the buffer and make the next batch larger. When
+/// idle it collects anyway (timed-out events). On upstream completion it flushes the correlators, emits the
+/// rest, then completes.
 /// </summary>
 internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch, IReadOnlyList<TEvent>>>
 {
@@ -75,6 +77,9 @@ internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch,
         private readonly Dictionary<long, Round> _bySequence = new();
         private readonly Dictionary<IActorRef, (int InFlight, long Failures, AssemblerCounters Counters)> _lastAnswer = new();
         private StageActor? _self;
+        private IActorRef[]? _routees;
+        private List<AuditRecord>[]? _shares;
+        private long _routeesAskedTicks;
         private long _nextSequence;
         private bool _flushSent;
         private Exception? _upstreamFailure;
@@ -90,7 +95,9 @@ internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch,
         {
             _self = GetStageActor(OnMessage);
             ScheduleRepeatedly(TimerKey, _s._idleCollectInterval);
-            Pull(_s.In);
+            _routeesAskedTicks = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
+            // Nothing is pulled before the routees are known (OnMessage pulls then).
+            _s._router.Tell(GetRoutees.Instance, _self.Ref);
         }
 
         public void OnPush()
@@ -117,6 +124,13 @@ internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch,
 
         protected override void OnTimer(object timerKey)
         {
+            if (_routees is null)
+            {
+                var asked = TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond - _routeesAskedTicks);
+                if (asked > _s._answerTimeout)
+                    FailStage(new TimeoutException($"the correlator pool did not list its routees within {_s._answerTimeout}"));
+                return;
+            }
             if (_rounds.Count > 0)
             {
                 var oldest = _rounds.Peek();
@@ -135,37 +149,60 @@ internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch,
         private void SendBatch(RecordBatch batch)
         {
             var records = batch.Records;
-            var self = _self!.Ref;
-            int i = 0;
-            while (i < records.Count)
+            var routees = _routees!;
+            var before = _s._beforeRouting;
+            if (before != null)
+                for (int i = 0; i < records.Count; i++) before(records[i]);
+            if (routees.Length == 1)
             {
-                // A run of consecutive records with one serial becomes one message.
-                uint serial = records[i].Serial;
-                int j = i + 1;
-                while (j < records.Count && records[j].Serial == serial) j++;
-                var run = new AuditRecord[j - i];
-                for (int k = i; k < j; k++)
-                {
-                    _s._beforeRouting?.Invoke(records[k]);
-                    run[k - i] = records[k];
-                }
-                _s._router.Tell(new CorrelateRecords(serial, run), self);
-                i = j;
+                StartRound(flush: false, records);
+                return;
             }
-            StartRound(flush: false);
+            var shares = _shares ??= CreateShares(routees.Length);
+            for (int i = 0; i < records.Count; i++)
+            {
+                var r = records[i];
+                shares[RouteeOf(r.Serial, routees.Length)].Add(r);
+            }
+            StartRound(flush: false, null);
         }
 
-        private void StartRound(bool flush)
+        private static List<AuditRecord>[] CreateShares(int n)
         {
-            var round = new Round(_nextSequence++, _s._routees, flush, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
+            var shares = new List<AuditRecord>[n];
+            for (int i = 0; i < n; i++) shares[i] = new List<AuditRecord>();
+            return shares;
+        }
+
+        /// <param name="all">Every correlator's records (one correlator), or null: take them from <see cref="_shares"/>.</param>
+        private void StartRound(bool flush, IReadOnlyList<AuditRecord>? all = null)
+        {
+            var routees = _routees!;
+            var round = new Round(_nextSequence++, routees.Length, flush, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
             _rounds.Enqueue(round);
             _bySequence[round.Sequence] = round;
-            _s._router.Tell(new Broadcast(new CollectEvents(round.Sequence, flush)), _self!.Ref);
+            var self = _self!.Ref;
+            for (int i = 0; i < routees.Length; i++)
+            {
+                IReadOnlyList<AuditRecord> share = Array.Empty<AuditRecord>();
+                if (all != null) share = all;
+                else if (_shares != null && _shares[i].Count > 0)
+                {
+                    share = _shares[i].ToArray(); // handed to another actor: a copy of its own
+                    _shares[i].Clear();
+                }
+                routees[i].Tell(new CorrelateBatch(round.Sequence, share, flush), self);
+            }
             if (flush) _flushSent = true;
         }
 
         private void OnMessage((IActorRef Sender, object Message) m)
         {
+            if (m.Message is Routees listed)
+            {
+                OnRoutees(listed);
+                return;
+            }
             if (m.Message is not CorrelatorAnswer<TEvent> answer) return;
             if (!_bySequence.TryGetValue(answer.Sequence, out var round)) return;
             if (answer.Events.Count > 0) round.Parts.Add(answer.Events);
@@ -180,6 +217,29 @@ internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch,
                 Counters.SetCorrelatorState(inFlight, failures, sum);
             }
             TryEmit();
+        }
+
+        private void OnRoutees(Routees listed)
+        {
+            if (_routees is not null) return;
+            var refs = new List<IActorRef>();
+            foreach (var r in listed.Members)
+            {
+                if (r is ActorRefRoutee a) refs.Add(a.Actor);
+                else
+                {
+                    FailStage(new InvalidOperationException($"correlator pool routee {r} is not an actor"));
+                    return;
+                }
+            }
+            if (refs.Count != _s._routees)
+            {
+                FailStage(new InvalidOperationException($"correlator pool lists {refs.Count} routees, its deployment says {_s._routees}"));
+                return;
+            }
+            _routees = refs.ToArray();
+            PullIfRoom();
+            SendFlushIfDue();
         }
 
         private void TryEmit()
@@ -218,15 +278,19 @@ internal sealed class CorrelateStage<TEvent> : GraphStage<FlowShape<RecordBatch,
 
         private void PullIfRoom()
         {
+            if (_routees is null) return;
             if (_rounds.Count < _s._maxBatchesInFlight && !IsClosed(_s.In) && !HasBeenPulled(_s.In)) Pull(_s.In);
         }
 
         private void SendFlushIfDue()
         {
             // Flush after every earlier round was emitted, so the flush answer is the stream's last element.
-            if (IsClosed(_s.In) && !_flushSent && _rounds.Count == 0) StartRound(flush: true);
+            if (_routees is not null && IsClosed(_s.In) && !_flushSent && _rounds.Count == 0) StartRound(flush: true);
         }
     }
+
+    /// <summary>The correlator (index into the pool's routees) that owns <paramref name="serial"/>; fixed for a fixed pool.</summary>
+    internal static int RouteeOf(uint serial, int routees) => (int)(serial % (uint)routees);
 
     /// <summary>
     /// Merges the correlators' answers by serial (rollover-aware). Never reorders within one answer,

@@ -76,7 +76,7 @@ public static class AuditPipeline
                 .ToMaterialized(sink.Sink, Keep.Right)
                 .Run(materializer);
 
-            var pump = new RecordPump(reader, buffer, settings.ReadPollMs);
+            var pump = new RecordPump(reader, buffer, settings.ReadPollMs, settings.ReadCoalesceMs, settings.MaxBatchRecords, settings.ReaderNice);
             var watchdog = registration is null ? null
                 : new RegistrationWatchdog(registration, registrationCheckInterval ?? TimeSpan.FromSeconds(1));
             pump.Start();
@@ -159,6 +159,8 @@ public sealed class PipelineHandle<TEvent>
                 Unparsable = rc.Unparsable,
                 ReaderOverruns = rc.Overruns,
                 ReaderFailure = _pump.Failure?.Message,
+                ReaderNice = _pump.ReaderNice,
+                ReaderNiceError = _pump.NiceFailure,
                 Batches = b.Batches,
                 RecordsEmitted = b.RecordsOut,
                 BufferedRecordsNow = b.BufferedRecords,

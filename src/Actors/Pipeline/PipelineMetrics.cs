@@ -16,6 +16,10 @@ public sealed record PipelineMetrics
     public long ReaderOverruns { get; init; }
     /// <summary>Why the reader stopped, when it failed.</summary>
     public string? ReaderFailure { get; init; }
+    /// <summary>The reader thread's nice value (null before it runs or when unreadable).</summary>
+    public int? ReaderNice { get; init; }
+    /// <summary>Why the configured reader nice value could not be applied (the reader runs at the inherited one).</summary>
+    public string? ReaderNiceError { get; init; }
 
     // Buffer and spill
     public long Batches { get; init; }

@@ -7,7 +7,9 @@ namespace FsAudit.Engine.Records;
 /// Decoding of audit field values as the kernel writes them. "Untrusted" strings (names, comm, exe,
 /// cwd, proctitle, key, execve args) are written quoted when they are plain printable ASCII and as
 /// upper-case hex otherwise (space, quote, control or non-ASCII bytes); <c>(null)</c> means no value.
+/// Stack buffers are not zeroed (<see cref="System.Runtime.CompilerServices.SkipLocalsInitAttribute"/>): only the decoded part is read.
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public static class FieldDecoder
 {
     /// <summary>Separator the kernel puts between several rule keys in one <c>key=</c> value.</summary>

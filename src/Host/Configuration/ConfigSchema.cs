@@ -29,7 +29,7 @@ public static class ConfigSchema
     private static readonly string[] KernelKeys =
         ["mode", "backlog-limit", "backlog-wait-time", "rate-limit", "receive-buffer", "failure", "registration-check-interval"];
     private static readonly string[] CorrelationKeys = ["timeout", "max-in-flight"];
-    private static readonly string[] PipelineKeys = ["buffer-records", "spill-directory"];
+    private static readonly string[] PipelineKeys = ["buffer-records", "spill-directory", "read-coalesce", "reader-nice"];
     private static readonly string[] WatchKeys = ["path", "perm", "key"];
 
     public static FsAuditSettings Bind(Config config)
@@ -91,7 +91,9 @@ public static class ConfigSchema
                 (int)Integer(correlation, "max-in-flight", "fsaudit.correlation", 16, 10_000_000)),
             Pipeline: new PipelineBufferSettings(
                 (int)Integer(pipeline, "buffer-records", "fsaudit.pipeline", 1024, 100_000_000),
-                NonEmpty(pipeline, "spill-directory", "fsaudit.pipeline")),
+                NonEmpty(pipeline, "spill-directory", "fsaudit.pipeline"),
+                ReadCoalesce(pipeline),
+                (int)Integer(pipeline, "reader-nice", "fsaudit.pipeline", -20, 19)),
             Classes: classes,
             Catalog: catalog,
             Hocon: config);
@@ -237,6 +239,13 @@ public static class ConfigSchema
             list.Add(new WatchSettings(watchPath.TrimEnd('/') is { Length: > 0 } t ? t : "/", perm, string.IsNullOrEmpty(key) ? null : key));
         }
         return list;
+    }
+
+    private static TimeSpan ReadCoalesce(HoconObject pipeline)
+    {
+        var t = Duration(pipeline, "read-coalesce", "fsaudit.pipeline");
+        return t <= TimeSpan.FromMilliseconds(100) ? t
+            : throw new ConfigException($"fsaudit.pipeline.read-coalesce: {t.TotalMilliseconds} ms is out of range [0, 100] ms");
     }
 
     private static AuditLogOptions? AuditLog(HoconObject o)

@@ -167,6 +167,8 @@ public sealed class AuditDaemon
         SpillDirectory = _settings.UnderState(_settings.Pipeline.SpillDirectory),
         CorrelationTimeout = _settings.Correlation.Timeout,
         MaxInFlight = _settings.Correlation.MaxInFlight,
+        ReadCoalesceMs = (int)_settings.Pipeline.ReadCoalesce.TotalMilliseconds,
+        ReaderNice = _settings.Pipeline.ReaderNice,
     };
 
     /// <summary>
@@ -246,6 +248,7 @@ public sealed class AuditDaemon
     {
         if (_settings.StatsInterval <= TimeSpan.Zero) return null;
         var meter = new RateMeter();
+        bool niceWarned = false;
         return new Timer(_ =>
         {
             try
@@ -258,6 +261,11 @@ public sealed class AuditDaemon
                          $"in_flight={m.EventsInFlightNow} incomplete={m.IncompleteEvents} evicted={m.EvictedEvents} gaps={m.PossiblyLostSerials} " +
                          $"buffered={m.BufferedRecordsNow} spilled={m.SpilledRecords} kernel_backlog={k.Backlog} " +
                          $"kernel_lost_since_start={unchecked(k.Lost - _kernel.LostAtStart)} dropped_for_us={_kernel.DroppedForUs} rss_mb={rss >> 20}");
+                if (m.ReaderNiceError is { } niceError && !niceWarned)
+                {
+                    niceWarned = true;
+                    Log.Warn($"reader thread priority not applied: {niceError}");
+                }
             }
             catch (Exception e) { Log.Warn($"stats line failed: {e.Message}"); }
         }, null, _settings.StatsInterval, _settings.StatsInterval);

@@ -69,7 +69,9 @@ public sealed class BenchRunnerTests : IDisposable
             await beforeGo();
             if (hang) await Task.Delay(Timeout.Infinite, ct);
             kernel.Status = kernel.Status with { Backlog = 777, Lost = kernel.Status.Lost + lost, BacklogWaitTimeActual = kernel.Status.BacklogWaitTimeActual + 250 };
-            await Task.Delay(100, ct); // the sampler sees the backlog
+            // The sampler must see the backlog: wait for two reads after it was set, however slow the machine.
+            int seen = kernel.StatusReads;
+            while (kernel.StatusReads < seen + 2) await Task.Delay(10, ct);
             mode()?.Advance(iterations);
             kernel.Status = kernel.Status with { Backlog = 0 };
             return new WorkloadResult(iterations, iterations / 2.0, 2, 0, null);

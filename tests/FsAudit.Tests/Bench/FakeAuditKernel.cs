@@ -29,7 +29,16 @@ internal sealed class FakeAuditKernel : IAuditKernel
         get { lock (_gate) return _rules.ToList(); }
     }
 
-    public AuditStatus GetStatus() => Status;
+    public AuditStatus GetStatus()
+    {
+        Interlocked.Increment(ref _statusReads);
+        return Status;
+    }
+
+    private int _statusReads;
+
+    /// <summary>How many times the code under test read the status (lets a fake wait for a real sample).</summary>
+    public int StatusReads => Volatile.Read(ref _statusReads);
     public IReadOnlyList<AuditRule> ListRules() => Rules;
 
     public void AddRule(AuditRule rule)
