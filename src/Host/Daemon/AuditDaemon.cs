@@ -28,6 +28,7 @@ public sealed class AuditDaemon
     private PipelineHandle<AuditEvent>? _pipeline;
     private ActorSystem? _system;
     private EventJournal? _journal;
+    private bool _stopped;
     private readonly RateMeter _rates = new();
 
     public AuditDaemon(FsAuditSettings settings, DaemonOptions options)
@@ -121,7 +122,13 @@ public sealed class AuditDaemon
         }
         finally
         {
-            // Also on a failed start: rules out, registration given up, settings back as found.
+            // Also on a failed start (e.g. the socket path is taken): the reader stops, rules go out, the
+            // registration is given up and the settings are back as found.
+            if (_pipeline != null && !_stopped)
+            {
+                try { await _pipeline.StopAsync(); }
+                catch (Exception e) { Log.Error($"stopping the pipeline after a failed start: {e.Message}"); }
+            }
             _kernel.Dispose();
             metrics?.Dispose();
             auditLog?.Dispose();
@@ -137,6 +144,7 @@ public sealed class AuditDaemon
     private async Task StopAsync()
     {
         Log.Info("stopping: removing rules");
+        _stopped = true;
         _kernel!.StopProducing();
         await WaitForQuietAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
         _kernel.Detach();

@@ -159,6 +159,22 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
         lock (buffer) other.Unregister();
     }
 
+    [KernelFact]
+    public void A_start_that_fails_after_the_kernel_was_changed_puts_it_back()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string watched = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
+        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{watched}}", key = failed-start } ]""");
+        File.WriteAllText(Path.Combine(Dir, "fsaudit.sock"), "not a socket"); // the socket path is taken by a plain file
+
+        using var run = DaemonProcess.Start(Dir, "run", "--config", config);
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(60)), run.Stderr);
+        output.WriteLine(run.Stderr);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("fsaudit.sock", run.Stderr);
+        Assert.Empty(guard.Differences());
+    }
+
     private static string? Key(JsonElement e) =>
         e.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
 }
