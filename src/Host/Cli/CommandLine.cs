@@ -28,6 +28,17 @@ public static class CommandLine
         return root.Parse(args).Invoke();
     }
 
+    /// <summary>--socket when given, else fsaudit.socket-path from the config; null (reported) on a config error.</summary>
+    internal static string? SocketPath(ParseResult result, Option<string?> socket, Option<string?> config)
+    {
+        try { return result.GetValue(socket) ?? ConfigLoader.Load(result.GetValue(config)).SocketPath; }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"fsaudit: {e.Message}");
+            return null;
+        }
+    }
+
     internal static Option<string?> ConfigOption() => new("--config", "-c")
     {
         Description = "HOCON file merged over the embedded defaults (only the keys it changes)",

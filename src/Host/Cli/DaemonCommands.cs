@@ -77,13 +77,7 @@ internal static class DaemonCommands
         };
         cmd.SetAction(async (result, ct) =>
         {
-            string path;
-            try { path = result.GetValue(socket) ?? ConfigLoader.Load(result.GetValue(config)).SocketPath; }
-            catch (ConfigException e)
-            {
-                Console.Error.WriteLine($"fsaudit: {e.Message}");
-                return CommandLine.ExitUsage;
-            }
+            if (CommandLine.SocketPath(result, socket, config) is not { } path) return CommandLine.ExitUsage;
             string? line = null;
             try { line = await DaemonProbe.QueryStatusAsync(path, TimeSpan.FromSeconds(5)); }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)

@@ -23,13 +23,7 @@ internal static class SubscribeCommand
         filters.AddTo(cmd);
         cmd.SetAction(async (result, ct) =>
         {
-            string path;
-            try { path = result.GetValue(socket) ?? ConfigLoader.Load(result.GetValue(config)).SocketPath; }
-            catch (ConfigException e)
-            {
-                Console.Error.WriteLine($"fsaudit: {e.Message}");
-                return CommandLine.ExitUsage;
-            }
+            if (CommandLine.SocketPath(result, socket, config) is not { } path) return CommandLine.ExitUsage;
             var f = filters.Read(result);
             var options = new SubscribeOptions
             {
