@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Text;
 using FsAudit.Engine.Events;
 using FsAudit.Engine.Records;
@@ -23,56 +23,16 @@ public static class EventBatchCodec
 {
     public const byte Version = 1;
     public const int HeaderSize = 30;
-    private const int FirstOffsetAt = 2;
+    internal const int FirstOffsetAt = 2;
 
-    private const byte Compressed = 1;
+    internal const byte Compressed = 1;
 
-    /// <summary>Encodes <paramref name="events"/> with a provisional first offset (see <see cref="SetFirstOffset"/>).</summary>
-    public static byte[] Encode(IReadOnlyList<AuditEvent> events, long firstOffset = 0, bool compress = true)
-    {
-        var w = new ArrayBufferWriter<byte>(HeaderSize + events.Count * 512);
-        w.GetSpan(HeaderSize);
-        long minTs = long.MaxValue, maxTs = long.MinValue;
-        w.Advance(HeaderSize);
-        long prevTs = 0;
-        foreach (var e in events)
-        {
-            var records = e.Records;
-            var span = w.GetSpan(6);
-            span[0] = (byte)(e.Incomplete ? 1 : 0);
-            w.Advance(1);
-            WriteVarint(w, (ulong)records.Count);
-            if (e.TimestampMs < minTs) minTs = e.TimestampMs;
-            if (e.TimestampMs > maxTs) maxTs = e.TimestampMs;
-            for (int i = 0; i < records.Count; i++)
-            {
-                var r = records[i];
-                span = w.GetSpan(6);
-                BinaryPrimitives.WriteUInt16LittleEndian(span, r.Type);
-                BinaryPrimitives.WriteUInt32LittleEndian(span[2..], r.Serial);
-                w.Advance(6);
-                long delta = r.TimestampMs - prevTs;
-                prevTs = r.TimestampMs;
-                WriteVarint(w, (ulong)((delta << 1) ^ (delta >> 63)));
-                WriteVarint(w, (ulong)r.FieldsStart);
-                byte flags = (byte)((r.Node != null ? 1 : 0) | (r.Enriched != null ? 2 : 0));
-                w.GetSpan(1)[0] = flags;
-                w.Advance(1);
-                WriteString(w, r.Text);
-                if (r.Node != null) WriteString(w, r.Node);
-                if (r.Enriched != null) WriteString(w, r.Enriched);
-            }
-        }
-        var bytes = compress ? Compress(w.WrittenSpan) : w.WrittenSpan.ToArray();
-        var h = bytes.AsSpan(0, HeaderSize);
-        h[0] = Version;
-        h[1] = compress ? Compressed : (byte)0;
-        BinaryPrimitives.WriteInt64LittleEndian(h[FirstOffsetAt..], firstOffset);
-        BinaryPrimitives.WriteInt32LittleEndian(h[10..], events.Count);
-        BinaryPrimitives.WriteInt64LittleEndian(h[14..], events.Count == 0 ? 0 : minTs);
-        BinaryPrimitives.WriteInt64LittleEndian(h[22..], events.Count == 0 ? 0 : maxTs);
-        return bytes;
-    }
+    /// <summary>
+    /// Encodes <paramref name="events"/> with a provisional first offset (see <see cref="SetFirstOffset"/>).
+    /// One-off use; a steady writer keeps an <see cref="EventBatchEncoder"/> so its buffers are reused.
+    /// </summary>
+    public static byte[] Encode(IReadOnlyList<AuditEvent> events, long firstOffset = 0, bool compress = true) =>
+        new EventBatchEncoder().Encode(events, firstOffset, compress);
 
     /// <summary>The journal assigns offsets when it writes: patches the header of an encoded batch in place.</summary>
     public static void SetFirstOffset(byte[] payload, long firstOffset)
@@ -137,18 +97,6 @@ public static class EventBatchCodec
         return new StoredBatch(header, events);
     }
 
-    private static byte[] Compress(ReadOnlySpan<byte> plain)
-    {
-        var output = new MemoryStream(HeaderSize + 4 + plain.Length / 4);
-        output.Write(plain[..HeaderSize]);
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(len, plain.Length - HeaderSize);
-        output.Write(len);
-        using (var z = new System.IO.Compression.ZLibStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            z.Write(plain[HeaderSize..]);
-        return output.ToArray();
-    }
-
     /// <summary>The payload with its events part inflated (header copied, compressed flag kept).</summary>
     private static byte[] Decompress(ReadOnlySpan<byte> payload)
     {
@@ -181,19 +129,6 @@ public static class EventBatchCodec
         if (payload[0] != Version) throw new JournalFormatException($"unknown batch format version {payload[0]} (this build reads {Version})");
     }
 
-    private static void WriteVarint(ArrayBufferWriter<byte> w, ulong v)
-    {
-        var span = w.GetSpan(10);
-        int i = 0;
-        while (v >= 0x80)
-        {
-            span[i++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        span[i++] = (byte)v;
-        w.Advance(i);
-    }
-
     private static ulong ReadVarint(ReadOnlySpan<byte> s, ref int at)
     {
         ulong v = 0;
@@ -206,21 +141,129 @@ public static class EventBatchCodec
         throw new JournalFormatException("varint longer than 10 bytes");
     }
 
-    private static void WriteString(ArrayBufferWriter<byte> w, string s)
-    {
-        int len = Encoding.UTF8.GetByteCount(s);
-        WriteVarint(w, (ulong)len);
-        var dest = w.GetSpan(len);
-        Encoding.UTF8.GetBytes(s, dest);
-        w.Advance(len);
-    }
-
     private static string ReadString(ReadOnlySpan<byte> s, ref int at)
     {
         int len = checked((int)ReadVarint(s, ref at));
         var str = Encoding.UTF8.GetString(s.Slice(at, len));
         at += len;
         return str;
+    }
+}
+
+/// <summary>
+/// Encodes batches in the <see cref="EventBatchCodec"/> layout, keeping its working buffers across batches: the only
+/// per-batch allocation is the returned payload (its own array, since the journal keeps it). Batches of up to
+/// <c>batch.max-bytes</c> would otherwise put several growing large-object-heap buffers per write on the GC.
+/// Not thread-safe: one encoder per writing stream.
+/// </summary>
+public sealed class EventBatchEncoder
+{
+    private const int InitialCapacity = 64 * 1024;
+
+    /// <summary>Buffers grown beyond this (by an unusually large batch) are not kept for the next batch.</summary>
+    private const int RetainedCapacity = 16 << 20;
+
+    private byte[] _plain = new byte[InitialCapacity];
+    private int _at;
+    private MemoryStream _deflated = new(InitialCapacity);
+
+    /// <summary>Encodes <paramref name="events"/> with a provisional first offset (see <see cref="EventBatchCodec.SetFirstOffset"/>).</summary>
+    public byte[] Encode(IReadOnlyList<AuditEvent> events, long firstOffset = 0, bool compress = true)
+    {
+        _at = EventBatchCodec.HeaderSize;
+        long minTs = long.MaxValue, maxTs = long.MinValue;
+        long prevTs = 0;
+        foreach (var e in events)
+        {
+            var records = e.Records;
+            Ensure(11);
+            _plain[_at++] = (byte)(e.Incomplete ? 1 : 0);
+            WriteVarint((ulong)records.Count);
+            if (e.TimestampMs < minTs) minTs = e.TimestampMs;
+            if (e.TimestampMs > maxTs) maxTs = e.TimestampMs;
+            for (int i = 0; i < records.Count; i++)
+            {
+                var r = records[i];
+                Ensure(6 + 10 + 10 + 1);
+                BinaryPrimitives.WriteUInt16LittleEndian(_plain.AsSpan(_at), r.Type);
+                BinaryPrimitives.WriteUInt32LittleEndian(_plain.AsSpan(_at + 2), r.Serial);
+                _at += 6;
+                long delta = r.TimestampMs - prevTs;
+                prevTs = r.TimestampMs;
+                WriteVarint((ulong)((delta << 1) ^ (delta >> 63)));
+                WriteVarint((ulong)r.FieldsStart);
+                _plain[_at++] = (byte)((r.Node != null ? 1 : 0) | (r.Enriched != null ? 2 : 0));
+                WriteString(r.Text);
+                if (r.Node != null) WriteString(r.Node);
+                if (r.Enriched != null) WriteString(r.Enriched);
+            }
+        }
+        var payload = compress ? Deflate() : _plain.AsSpan(0, _at).ToArray();
+        var h = payload.AsSpan(0, EventBatchCodec.HeaderSize);
+        h[0] = EventBatchCodec.Version;
+        h[1] = compress ? EventBatchCodec.Compressed : (byte)0;
+        BinaryPrimitives.WriteInt64LittleEndian(h[EventBatchCodec.FirstOffsetAt..], firstOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(h[10..], events.Count);
+        BinaryPrimitives.WriteInt64LittleEndian(h[14..], events.Count == 0 ? 0 : minTs);
+        BinaryPrimitives.WriteInt64LittleEndian(h[22..], events.Count == 0 ? 0 : maxTs);
+        if (_plain.Length > RetainedCapacity) _plain = new byte[InitialCapacity];
+        return payload;
+    }
+
+    /// <summary>Header space, uncompressed length (u32), then the zlib stream of the events part.</summary>
+    private byte[] Deflate()
+    {
+        const int header = EventBatchCodec.HeaderSize;
+        var output = _deflated;
+        output.SetLength(0); // keeps the capacity
+        Span<byte> prefix = stackalloc byte[header + 4];
+        prefix.Clear();
+        BinaryPrimitives.WriteInt32LittleEndian(prefix[header..], _at - header);
+        output.Write(prefix);
+        using (var z = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            z.Write(_plain, header, _at - header);
+        var payload = output.GetBuffer().AsSpan(0, (int)output.Length).ToArray();
+        if (output.Capacity > RetainedCapacity) _deflated = new MemoryStream(InitialCapacity);
+        return payload;
+    }
+
+    private void Ensure(int bytes)
+    {
+        if (_plain.Length - _at >= bytes) return;
+        long size = Math.Max((long)_plain.Length * 2, (long)_at + bytes);
+        var bigger = new byte[Math.Min(size, Array.MaxLength)];
+        _plain.AsSpan(0, _at).CopyTo(bigger);
+        _plain = bigger;
+    }
+
+    private void WriteVarint(ulong v)
+    {
+        var span = _plain.AsSpan(_at);
+        int i = 0;
+        while (v >= 0x80)
+        {
+            span[i++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        span[i++] = (byte)v;
+        _at += i;
+    }
+
+    private static int VarintSize(int v) => v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : v < 1 << 28 ? 4 : 5;
+
+    /// <summary>
+    /// Length varint + UTF-8 in one pass: the bytes go where a length of <c>s.Length</c> bytes (exact for ASCII,
+    /// which audit text nearly always is) puts them, and are moved only if the real length needs a longer varint.
+    /// </summary>
+    private void WriteString(string s)
+    {
+        int guess = VarintSize(s.Length);
+        Ensure(5 + Encoding.UTF8.GetMaxByteCount(s.Length));
+        int n = Encoding.UTF8.GetBytes(s, _plain.AsSpan(_at + guess));
+        int size = VarintSize(n);
+        if (size != guess) _plain.AsSpan(_at + guess, n).CopyTo(_plain.AsSpan(_at + size));
+        WriteVarint((ulong)n);
+        _at += n;
     }
 }
 

@@ -32,7 +32,12 @@ public static class JournalSink
                 b => Math.Max(b.Count, (long)Math.Ceiling(TextBytes(b) * (double)maxEvents / maxBytes)),
                 b => new List<AuditEvent>(b),
                 (acc, b) => { acc.AddRange(b); return acc; })
-            .Select(b => (Events: (IReadOnlyList<AuditEvent>)b, Payload: EventBatchCodec.Encode(b, compress: settings.Compress)))
+            // One encoder per materialization: its buffers are reused for every batch of this stream.
+            .StatefulSelectMany<IReadOnlyList<AuditEvent>, List<AuditEvent>, (IReadOnlyList<AuditEvent> Events, byte[] Payload), NotUsed>(() =>
+            {
+                var encoder = new EventBatchEncoder();
+                return b => [(b, encoder.Encode(b, compress: settings.Compress))];
+            })
             .Async() // encode the next batch while this one is written...
             .Via(Flow.Create<(IReadOnlyList<AuditEvent> Events, byte[] Payload)>()
                 .SelectAsync(1, async x =>
