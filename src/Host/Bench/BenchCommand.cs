@@ -97,7 +97,7 @@ public static class BenchCommand
         uint backlog = result.GetValue(o.BacklogLimit);
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
-            : subscribers is < 0 or > 64 ? "--subscribers must be from 0 to 64"
+            : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
             : backlog < 1 ? "--backlog-limit must be at least 1"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
             : null;

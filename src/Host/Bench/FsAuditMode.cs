@@ -32,6 +32,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
           state-directory = {{Quote(stateDirectory)}}
           socket-path = {{Quote(socketPath)}}
           stats-interval = 0s
+          subscribers.max-subscribers = {{Math.Max(64, o.Subscribers).ToString(CultureInfo.InvariantCulture)}}
           kernel {
             backlog-limit = {{o.BacklogLimit.ToString(CultureInfo.InvariantCulture)}}
             backlog-wait-time = {{o.BacklogWaitTime.ToString(CultureInfo.InvariantCulture)}}
@@ -68,7 +69,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
 
         await KernelSteps.WaitForRegistrationAsync(context.Kernel, _daemon, TimeSpan.FromSeconds(60), LogTail, ct);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await QueryStatusAsync(ct) is null)
+        while (await QueryStatusAsync(final: false, ct) is null)
         {
             if (_daemon.HasExited || DateTime.UtcNow > deadline)
                 throw new BenchException($"the fsaudit daemon's status socket {SocketPath} did not answer: {LogTail()}");
@@ -81,10 +82,11 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
         }
     }
 
-    private async Task<JsonDocument?> QueryStatusAsync(CancellationToken ct)
+    private async Task<JsonDocument?> QueryStatusAsync(bool final, CancellationToken ct)
     {
         string? line;
-        try { line = await DaemonProbe.QueryStatusAsync(SocketPath, TimeSpan.FromSeconds(5)).WaitAsync(ct); }
+        // The final sample may wait while the daemon fans a backlog out to many subscribers.
+        try { line = await DaemonProbe.QueryStatusAsync(SocketPath, TimeSpan.FromSeconds(final ? 30 : 5)).WaitAsync(ct); }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException
                                       or OperationCanceledException && !ct.IsCancellationRequested)
         {
@@ -97,7 +99,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
 
     public async Task<ModeSample> SampleAsync(bool final, CancellationToken ct)
     {
-        using var status = await QueryStatusAsync(ct)
+        using var status = await QueryStatusAsync(final, ct)
                            ?? throw new BenchException($"the fsaudit daemon stopped answering on {SocketPath}: {LogTail()}");
         var (records, events) = PipelineCounters(status.RootElement);
         return new ModeSample(records, records, events, ProcStat.CpuSeconds(_daemon!.Id), ProcStat.PeakRssBytes(_daemon.Id));
