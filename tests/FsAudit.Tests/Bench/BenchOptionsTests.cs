@@ -48,7 +48,7 @@ public class BenchOptionsTests
     [InlineData("--seconds", "0", "--seconds")]
     [InlineData("--seconds", "601", "--seconds")]
     [InlineData("--bytes", "-1", "--bytes")]
-    [InlineData("--subscribers", "65", "--subscribers")]
+    [InlineData("--subscribers", "1001", "--subscribers")]
     [InlineData("--backlog-limit", "0", "--backlog-limit")]
     [InlineData("--seconds", "ten", "ten")]
     public void Bad_values_are_refused_with_a_message_naming_them(string option, string value, string expected)
