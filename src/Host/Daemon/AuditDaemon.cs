@@ -243,6 +243,13 @@ public sealed class AuditDaemon
         w.WriteNumber("uptime_s", Math.Round(_uptime.Elapsed.TotalSeconds, 1));
         w.WriteNumber("rss_bytes", rss);
         w.WriteNumber("peak_rss_bytes", peak);
+        // Managed heap against RSS: tells whether memory is held by live objects or by the runtime/native side.
+        var gc = GC.GetGCMemoryInfo();
+        w.WriteNumber("gc_heap_bytes", gc.HeapSizeBytes);
+        w.WriteNumber("gc_committed_bytes", gc.TotalCommittedBytes);
+        w.WriteNumber("gc_collections_gen0", GC.CollectionCount(0));
+        w.WriteNumber("gc_collections_gen1", GC.CollectionCount(1));
+        w.WriteNumber("gc_collections_gen2", GC.CollectionCount(2));
         w.WriteNumber("records_per_s", Math.Round(rates.RecordsPerSecond, 1));
         w.WriteNumber("events_per_s", Math.Round(rates.EventsPerSecond, 1));
         w.WriteEndObject();

@@ -86,6 +86,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.Equal((uint)daemon.Pid, json.GetProperty("kernel").GetProperty("pid").GetUInt32());
         Assert.Equal(1, json.GetProperty("kernel").GetProperty("enabled").GetInt32());
         Assert.True(json.GetProperty("daemon").GetProperty("rss_bytes").GetInt64() > 0);
+        Assert.True(json.GetProperty("daemon").GetProperty("gc_heap_bytes").GetInt64() > 0);
         Assert.True(json.GetProperty("pipeline").TryGetProperty("possibly_lost_serials", out _));
         Assert.Equal(1, json.GetProperty("subscribers").GetProperty("connected").GetInt32());
 
