@@ -103,6 +103,19 @@ public static class EventJson
         w.WriteBoolean("incomplete", e.Incomplete);
     }
 
+    /// <summary>
+    /// Writes the event as one JSON line (object + '\n') to the stream <paramref name="w"/> writes to, reusing the writer.
+    /// </summary>
+    public static void WriteLine(Utf8JsonWriter w, Stream output, AuditEvent e)
+    {
+        w.Reset();
+        w.WriteStartObject();
+        WriteProperties(w, e);
+        w.WriteEndObject();
+        w.Flush();
+        output.WriteByte((byte)'\n');
+    }
+
     /// <summary>The event as one compact JSON object (no trailing newline).</summary>
     public static string ToLine(AuditEvent e)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers;
 using System.Text;
 
@@ -138,53 +139,15 @@ public static class FieldDecoder
         return decodedKey.Split(KeySeparator, StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public static bool TryParseInt64(ReadOnlySpan<char> s, out long value)
-    {
-        value = 0;
-        if (s.IsEmpty) return false;
-        bool neg = s[0] == '-';
-        if (neg) s = s[1..];
-        if (s.IsEmpty || s.Length > 19) return false;
-        ulong v = 0;
-        foreach (char c in s)
-        {
-            uint d = (uint)(c - '0');
-            if (d > 9) return false;
-            v = v * 10 + d;
-        }
-        if (v > long.MaxValue) return false;
-        value = neg ? -(long)v : (long)v;
-        return true;
-    }
+    // Decimal and hex go through the BCL's span parsers (allocation-free); only octal needs our own loop.
+    public static bool TryParseInt64(ReadOnlySpan<char> s, out long value) =>
+        long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 
-    public static bool TryParseUInt32(ReadOnlySpan<char> s, out uint value)
-    {
-        value = 0;
-        if (s.IsEmpty || s.Length > 10) return false;
-        ulong v = 0;
-        foreach (char c in s)
-        {
-            uint d = (uint)(c - '0');
-            if (d > 9) return false;
-            v = v * 10 + d;
-        }
-        if (v > uint.MaxValue) return false;
-        value = (uint)v;
-        return true;
-    }
+    public static bool TryParseUInt32(ReadOnlySpan<char> s, out uint value) =>
+        uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
-    public static bool TryParseHexUInt64(ReadOnlySpan<char> s, out ulong value)
-    {
-        value = 0;
-        if (s.IsEmpty || s.Length > 16) return false;
-        foreach (char c in s)
-        {
-            int d = HexValue(c);
-            if (d < 0) { value = 0; return false; }
-            value = (value << 4) | (uint)d;
-        }
-        return true;
-    }
+    public static bool TryParseHexUInt64(ReadOnlySpan<char> s, out ulong value) =>
+        ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
 
     /// <summary>Octal, as PATH's <c>mode=0100644</c>.</summary>
     public static bool TryParseOctalUInt32(ReadOnlySpan<char> s, out uint value)

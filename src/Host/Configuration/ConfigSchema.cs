@@ -236,7 +236,7 @@ public static class ConfigSchema
                 throw new ConfigException($"{path}.perm: '{perm}' must be a combination of r, w, x, a");
             string? key = w.Items.ContainsKey("key") ? Scalar(w, "key", path) : null;
             if (key is { Length: > 255 }) throw new ConfigException($"{path}.key: longer than 255 bytes");
-            list.Add(new WatchSettings(watchPath.TrimEnd('/') is { Length: > 0 } t ? t : "/", perm, string.IsNullOrEmpty(key) ? null : key));
+            list.Add(new WatchSettings(WatchSettings.NormalizePath(watchPath), perm, string.IsNullOrEmpty(key) ? null : key));
         }
         return list;
     }

@@ -9,7 +9,11 @@ using FsAudit.Host.Server;
 namespace FsAudit.Host.Configuration;
 
 /// <summary>A watch from <c>fsaudit.watches</c>: becomes <c>-a always,exit -F dir|path=Path -F perm=Perm -k Key</c>.</summary>
-public sealed record WatchSettings(string Path, string Perm, string? Key);
+public sealed record WatchSettings(string Path, string Perm, string? Key)
+{
+    /// <summary>An absolute path without trailing slashes (the kernel's rule compares the text).</summary>
+    public static string NormalizePath(string absolute) => absolute.TrimEnd('/') is { Length: > 0 } t ? t : "/";
+}
 
 public sealed record KernelSettings(
     string Mode,

@@ -41,7 +41,7 @@ public sealed class AuditDaemon
     {
         var settings = ConfigLoader.Load(options.ConfigFile);
         if (options.Watches.Count == 0) return settings;
-        var extra = options.Watches.Select(p => new WatchSettings(Path.GetFullPath(p).TrimEnd('/') is { Length: > 0 } t ? t : "/", "wa", null));
+        var extra = options.Watches.Select(p => new WatchSettings(WatchSettings.NormalizePath(Path.GetFullPath(p)), "wa", null));
         return settings with { Watches = settings.Watches.Concat(extra).ToList() };
     }
 
@@ -206,15 +206,7 @@ public sealed class AuditDaemon
 
     private static void WriteJsonLines(IReadOnlyList<AuditEvent> batch, Utf8JsonWriter writer, Stream stdout)
     {
-        foreach (var e in batch)
-        {
-            writer.Reset();
-            writer.WriteStartObject();
-            EventJson.WriteProperties(writer, e);
-            writer.WriteEndObject();
-            writer.Flush();
-            stdout.WriteByte((byte)'\n');
-        }
+        foreach (var e in batch) EventJson.WriteLine(writer, stdout, e);
         stdout.Flush();
     }
 

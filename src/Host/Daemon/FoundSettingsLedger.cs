@@ -27,20 +27,11 @@ public sealed class FoundSettingsLedger(string path)
             BacklogLimit = Get("backlog_limit"), BacklogWaitTime = Get("backlog_wait_time") };
     }
 
-    public void Write(AuditStatus s)
-    {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var tmp = Path + ".tmp";
-        File.WriteAllLines(tmp,
-        [
-            $"enabled={s.Enabled}", $"failure={s.Failure}", $"rate_limit={s.RateLimit}",
-            $"backlog_limit={s.BacklogLimit}", $"backlog_wait_time={s.BacklogWaitTime}",
-        ]);
-        File.Move(tmp, Path, overwrite: true);
-    }
+    public void Write(AuditStatus s) => StateFile.WriteLines(Path,
+    [
+        $"enabled={s.Enabled}", $"failure={s.Failure}", $"rate_limit={s.RateLimit}",
+        $"backlog_limit={s.BacklogLimit}", $"backlog_wait_time={s.BacklogWaitTime}",
+    ]);
 
-    public void Clear()
-    {
-        if (File.Exists(Path)) File.Delete(Path);
-    }
+    public void Clear() => StateFile.Delete(Path);
 }

@@ -19,16 +19,7 @@ public sealed class RuleLedger(string path)
         return rules;
     }
 
-    public void Write(IEnumerable<AuditRule> rules)
-    {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var tmp = Path + ".tmp";
-        File.WriteAllLines(tmp, rules.Select(r => r.ToString()));
-        File.Move(tmp, Path, overwrite: true);
-    }
+    public void Write(IEnumerable<AuditRule> rules) => StateFile.WriteLines(Path, rules.Select(r => r.ToString()));
 
-    public void Clear()
-    {
-        if (File.Exists(Path)) File.Delete(Path);
-    }
+    public void Clear() => StateFile.Delete(Path);
 }

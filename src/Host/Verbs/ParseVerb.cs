@@ -90,15 +90,7 @@ public static class ParseVerb
 
     private static long Write(Utf8JsonWriter json, Stream output, List<AuditEvent> events)
     {
-        foreach (var e in events)
-        {
-            json.Reset();
-            json.WriteStartObject();
-            EventJson.WriteProperties(json, e);
-            json.WriteEndObject();
-            json.Flush();
-            output.WriteByte((byte)'\n');
-        }
+        foreach (var e in events) EventJson.WriteLine(json, output, e);
         long n = events.Count;
         events.Clear();
         return n;
