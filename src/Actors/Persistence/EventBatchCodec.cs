@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -56,7 +57,17 @@ public static class EventBatchCodec
     public static StoredBatch Decode(ReadOnlySpan<byte> payload)
     {
         var header = ReadHeader(payload);
-        if ((payload[1] & Compressed) != 0) payload = Decompress(payload);
+        if ((payload[1] & Compressed) == 0) return DecodeEvents(header, payload);
+        // Inflated batches are megabytes: a pooled buffer keeps catch-up reads from filling the large-object heap
+        // with garbage that only a gen2 collection returns (it took a lagging daemon's heap to 280 MB). Nothing
+        // decoded refers to the buffer: records copy their text out.
+        byte[] plain = ArrayPool<byte>.Shared.Rent(InflatedSize(payload));
+        try { return DecodeEvents(header, Inflate(payload, plain)); }
+        finally { ArrayPool<byte>.Shared.Return(plain); }
+    }
+
+    private static StoredBatch DecodeEvents(BatchHeader header, ReadOnlySpan<byte> payload)
+    {
         if (header.Count < 0 || header.Count > (payload.Length - HeaderSize) / 2)
             throw new JournalFormatException($"event count {header.Count} does not fit a batch of {payload.Length} bytes");
         var events = new StoredEvent[header.Count];
@@ -97,30 +108,41 @@ public static class EventBatchCodec
         return new StoredBatch(header, events);
     }
 
-    /// <summary>The payload with its events part inflated (header copied, compressed flag kept).</summary>
-    private static byte[] Decompress(ReadOnlySpan<byte> payload)
+    private static int InflatedSize(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < HeaderSize + 4) throw new JournalFormatException("compressed batch without its length");
         int length = BinaryPrimitives.ReadInt32LittleEndian(payload[HeaderSize..]);
         if (length < 0 || length > 1 << 30) throw new JournalFormatException($"compressed batch claims {length} bytes");
-        var plain = new byte[HeaderSize + length];
+        return HeaderSize + length;
+    }
+
+    /// <summary>The payload with its events part inflated into <paramref name="plain"/> (header copied, compressed flag kept).</summary>
+    private static unsafe ReadOnlySpan<byte> Inflate(ReadOnlySpan<byte> payload, byte[] plain)
+    {
+        int size = InflatedSize(payload);
         payload[..HeaderSize].CopyTo(plain);
+        var compressed = payload[(HeaderSize + 4)..];
         try
         {
-            using var z = new System.IO.Compression.ZLibStream(new MemoryStream(payload[(HeaderSize + 4)..].ToArray()), System.IO.Compression.CompressionMode.Decompress);
-            int at = HeaderSize;
-            while (at < plain.Length)
+            // GetReference, not the span itself: an empty span pins to null, which the stream refuses.
+            fixed (byte* p = &System.Runtime.InteropServices.MemoryMarshal.GetReference(compressed))
             {
-                int n = z.Read(plain, at, plain.Length - at);
-                if (n == 0) throw new JournalFormatException($"compressed batch ends after {at - HeaderSize} of {length} bytes");
-                at += n;
+                using var input = new UnmanagedMemoryStream(p, compressed.Length);
+                using var z = new ZLibStream(input, CompressionMode.Decompress);
+                int at = HeaderSize;
+                while (at < size)
+                {
+                    int n = z.Read(plain, at, size - at);
+                    if (n == 0) throw new JournalFormatException($"compressed batch ends after {at - HeaderSize} of {size - HeaderSize} bytes");
+                    at += n;
+                }
             }
         }
         catch (InvalidDataException e)
         {
             throw new JournalFormatException($"compressed batch is damaged: {e.Message}");
         }
-        return plain;
+        return plain.AsSpan(0, size);
     }
 
     private static void CheckHeader(ReadOnlySpan<byte> payload)

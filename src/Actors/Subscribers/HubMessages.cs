@@ -41,7 +41,9 @@ public sealed class GetHubStatus { public static readonly GetHubStatus Instance 
 
 /// <param name="NextOffset">Offset of the next event to publish (published events so far = NextOffset - first offset).</param>
 /// <param name="Unpublishable">Events skipped because describing or serializing them failed (no offset given).</param>
-public sealed record HubStatus(long NextOffset, long Published, long Unpublishable, int MaxSubscribers, IReadOnlyList<SubscriberSnapshot> Subscribers);
+/// <param name="Recent">The shared window of recent events subscribers catch up from; null when none is kept.</param>
+public sealed record HubStatus(long NextOffset, long Published, long Unpublishable, int MaxSubscribers, IReadOnlyList<SubscriberSnapshot> Subscribers,
+    RecentEventsStats? Recent = null);
 
 /// <summary>The hub's fan-out to a filter actor: the same array goes to every subscriber.</summary>
 /// <param name="Through">The last offset the hub has published (events that cannot be shown included).</param>

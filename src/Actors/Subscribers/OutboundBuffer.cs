@@ -135,6 +135,12 @@ public sealed class OutboundBuffer
         set => _catchingUp = value;
     }
 
+    /// <summary>
+    /// The subscriber is reading from history, or its buffer is a quarter full: it may overflow soon, so the hub keeps
+    /// its recent window (which costs the GC while kept) for as long as any subscriber is in this state.
+    /// </summary>
+    public bool IsLagging => _catchingUp || Interlocked.Read(ref _queuedBytes) * 4 >= CapacityBytes;
+
     /// <summary>True when lines are ready; false once completed and drained.</summary>
     public ValueTask<bool> WaitAsync(CancellationToken ct)
     {

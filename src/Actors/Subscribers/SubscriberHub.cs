@@ -13,8 +13,13 @@ public static class SubscriberHub
     /// The journal: lets subscribers start in the past and lets one that falls behind catch up from storage instead of
     /// losing events (null: no journal, a subscriber whose buffer overflows gets gap notices).
     /// </param>
-    public static Props Props<TEvent>(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset = 1, IEventHistory? history = null) =>
-        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history));
+    /// <param name="recent">
+    /// Keeps the latest published batches for subscribers that fall a little behind (give <paramref name="history"/> as a
+    /// <see cref="WindowedHistory"/> over the same window so they read it); null keeps nothing.
+    /// </param>
+    public static Props Props<TEvent>(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset = 1, IEventHistory? history = null,
+        RecentEvents? recent = null) =>
+        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history, recent));
 }
 
 /// <summary>
@@ -32,13 +37,15 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
     private readonly Dictionary<string, Entry> _subscribers = new();
     private readonly PublishedEventWriter<TEvent> _writer;
     private readonly IEventHistory? _history;
+    private readonly RecentEvents? _recent;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _nextOffset;
     private long _unpublishable;
     private long _nextId = 1;
 
-    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history)
+    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history, RecentEvents? recent = null)
     {
+        _recent = recent;
         _view = view;
         _maxSubscribers = maxSubscribers;
         _firstOffset = firstOffset;
@@ -79,8 +86,10 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         if (_subscribers.Count == 0)
         {
             _nextOffset += events.Count; // numbering is global, whether or not anyone listens
+            _recent?.Reset(); // nothing serialized: the window would have a hole
             return;
         }
+        long from = _nextOffset;
         var published = new List<PublishedEvent>(events.Count);
         foreach (var e in events)
         {
@@ -90,7 +99,20 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         }
         // An empty delivery still tells catching-up subscribers how far the live stream is.
         var deliver = new Deliver(published.ToArray(), _nextOffset - 1);
+        if (_recent != null)
+        {
+            // Keeping costs the GC (every kept event is promoted), so only while someone may need it.
+            if (AnyLagging()) _recent.Append(from, deliver.Through, deliver.Events);
+            else _recent.Reset();
+        }
         foreach (var s in _subscribers.Values) s.Filter.Tell(deliver);
+    }
+
+    private bool AnyLagging()
+    {
+        foreach (var s in _subscribers.Values)
+            if (s.Request.Buffer.IsLagging) return true;
+        return false;
     }
 
     private PublishedEvent? Serialize(TEvent e)
@@ -155,7 +177,8 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
             .OrderBy(e => e.Since)
             .Select(e => new SubscriberSnapshot(e.Id, e.Request.Request.Name, e.Request.Peer, e.Request.Request.Filter, e.Since, e.Request.Buffer.Stats,
                 e.Request.Buffer.LastOffset, e.Request.Buffer.CatchingUp))
-            .ToList());
+            .ToList(),
+        _recent?.Stats());
 
     private void Ack()
     {

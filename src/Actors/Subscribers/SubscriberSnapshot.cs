@@ -47,6 +47,19 @@ public static class HubStatusJson
         w.WriteNumber("unpublishable", status.Unpublishable);
         w.WriteNumber("connected", status.Subscribers.Count);
         w.WriteNumber("max", status.MaxSubscribers);
+        if (status.Recent is { } r)
+        {
+            w.WriteStartObject("recent-window");
+            w.WriteNumber("capacity-bytes", r.CapacityBytes);
+            w.WriteNumber("bytes", r.Bytes);
+            if (r.FromOffset is { } from) w.WriteNumber("from-offset", from);
+            else w.WriteNull("from-offset");
+            if (r.ThroughOffset is { } through) w.WriteNumber("through-offset", through);
+            else w.WriteNull("through-offset");
+            w.WriteNumber("catch-up-passes-from-window", r.WindowPasses);
+            w.WriteNumber("catch-up-passes-from-journal", r.JournalPasses);
+            w.WriteEndObject();
+        }
         w.WriteStartArray("list");
         foreach (var s in status.Subscribers) s.WriteJson(w);
         w.WriteEndArray();

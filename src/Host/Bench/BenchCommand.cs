@@ -46,6 +46,10 @@ public static class BenchCommand
         {
             Description = "subscribers reading every event from the fsaudit daemon's socket (fsaudit mode)",
         };
+        public readonly Option<int> StalledSubscribers = new("--stalled-subscribers")
+        {
+            Description = "subscribers that subscribe to every event and never read (fsaudit mode): the daemon's memory must stay bounded",
+        };
         public readonly Option<bool> Json = new("--json") { Description = "print the results as one JSON document instead of the table" };
         public readonly Option<string> AuditdCache = new("--auditd-cache")
         {
@@ -61,7 +65,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -94,12 +98,16 @@ public static class BenchCommand
         var mix = WorkloadMixes.Parse(result.GetValue(o.Mix) ?? "", out error);
         if (mix is null) return null;
         int seconds = result.GetValue(o.Seconds), bytes = result.GetValue(o.Bytes), subscribers = result.GetValue(o.Subscribers);
+        int stalled = result.GetValue(o.StalledSubscribers);
         uint backlog = result.GetValue(o.BacklogLimit);
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
             : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
             : backlog < 1 ? "--backlog-limit must be at least 1"
+            : stalled is < 0 or > 1000 ? "--stalled-subscribers must be from 0 to 1000"
+            : subscribers + stalled > 1000 ? "--subscribers and --stalled-subscribers together must be at most 1000"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
+            : stalled > 0 && !modes.Contains(BenchMode.FsAudit) ? "--stalled-subscribers needs the fsaudit mode"
             : null;
         if (error is not null) return null;
         return new BenchOptions
@@ -112,6 +120,7 @@ public static class BenchCommand
             BacklogLimit = backlog,
             BacklogWaitTime = result.GetValue(o.BacklogWaitTime),
             Subscribers = subscribers,
+            StalledSubscribers = stalled,
             Json = result.GetValue(o.Json),
             AuditdCache = result.GetValue(o.AuditdCache) ?? "/var/cache/fsaudit-bench",
         };

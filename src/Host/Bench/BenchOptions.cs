@@ -66,6 +66,8 @@ public sealed record BenchOptions
     public uint BacklogWaitTime { get; init; } = DefaultBacklogWaitTime;
     /// <summary>Subscribers reading every event from the fsaudit daemon's socket (fsaudit mode only).</summary>
     public int Subscribers { get; init; }
+    /// <summary>Subscribers that subscribe to every event and never read (fsaudit mode only).</summary>
+    public int StalledSubscribers { get; init; }
     public bool Json { get; init; }
     /// <summary>Where Debian's auditd packages are downloaded and unpacked (never installed).</summary>
     public string AuditdCache { get; init; } = "/var/cache/fsaudit-bench";

@@ -31,7 +31,8 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteLine($"fsaudit bench: {Machine.Cores} cores, kernel {Machine.Kernel}, {Machine.Runtime}; " +
                     $"{o.Seconds} s per mode, {o.Bytes} B per file, mix {o.Mix.Format()} ({o.Mix.EventsPerIteration()} events/iteration), " +
                     $"backlog_limit {o.BacklogLimit}, backlog_wait_time {o.BacklogWaitTime}" +
-                    (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
+                    (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
+                    (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
         var rows = Results.Select(Row).ToList();
         var widths = Header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         w.WriteLine(Line(Header, widths));
@@ -94,6 +95,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("backlog_limit", Options.BacklogLimit);
         w.WriteNumber("backlog_wait_time", Options.BacklogWaitTime);
         w.WriteNumber("subscribers", Options.Subscribers);
+        w.WriteNumber("stalled_subscribers", Options.StalledSubscribers);
         w.WriteEndObject();
         w.WriteBoolean("interrupted", Interrupted);
         w.WriteStartArray("results");

@@ -32,7 +32,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
           state-directory = {{Quote(stateDirectory)}}
           socket-path = {{Quote(socketPath)}}
           stats-interval = 0s
-          subscribers.max-subscribers = {{Math.Max(64, o.Subscribers).ToString(CultureInfo.InvariantCulture)}}
+          subscribers.max-subscribers = {{Math.Max(64, o.Subscribers + o.StalledSubscribers).ToString(CultureInfo.InvariantCulture)}}
           kernel {
             backlog-limit = {{o.BacklogLimit.ToString(CultureInfo.InvariantCulture)}}
             backlog-wait-time = {{o.BacklogWaitTime.ToString(CultureInfo.InvariantCulture)}}
@@ -75,9 +75,9 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
                 throw new BenchException($"the fsaudit daemon's status socket {SocketPath} did not answer: {LogTail()}");
             await Task.Delay(100, ct);
         }
-        if (context.Options.Subscribers > 0)
+        if (context.Options.Subscribers + context.Options.StalledSubscribers > 0)
         {
-            _subscribers = new SubscriberClients(SocketPath, context.Options.Subscribers);
+            _subscribers = new SubscriberClients(SocketPath, context.Options.Subscribers, context.Options.StalledSubscribers);
             await _subscribers.StartAsync(ct);
         }
     }
@@ -102,6 +102,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
         using var status = await QueryStatusAsync(final, ct)
                            ?? throw new BenchException($"the fsaudit daemon stopped answering on {SocketPath}: {LogTail()}");
         var (records, events) = PipelineCounters(status.RootElement);
+        if (final && FinalNote(status.RootElement) is { } note) _notes.Add(note);
         return new ModeSample(records, records, events, ProcStat.CpuSeconds(_daemon!.Id), ProcStat.PeakRssBytes(_daemon.Id));
     }
 
@@ -112,6 +113,27 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
             return (null, null);
         long? Read(string name) => p.TryGetProperty(name, out var v) && v.TryGetInt64(out long n) ? n : null;
         return (Read("records_read"), Read("events"));
+    }
+
+    /// <summary>
+    /// What the daemon did to keep up, from its final status: records spilled to disk, subscriber catch-up passes
+    /// served from the recent window and from the journal, its managed heap. Null when the status has none of it.
+    /// </summary>
+    public static string? FinalNote(JsonElement status)
+    {
+        static long? Number(JsonElement e, params string[] path)
+        {
+            foreach (var name in path)
+                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e)) return null;
+            return e.TryGetInt64(out long n) ? n : null;
+        }
+        var parts = new List<string>();
+        if (Number(status, "pipeline", "spilled_records") is { } spilled) parts.Add(string.Create(CultureInfo.InvariantCulture, $"spilled {spilled:N0} records to disk"));
+        if (Number(status, "subscribers", "recent-window", "catch-up-passes-from-window") is { } window
+            && Number(status, "subscribers", "recent-window", "catch-up-passes-from-journal") is { } journal)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"subscriber catch-up passes: {window:N0} from the recent window, {journal:N0} from the journal"));
+        if (Number(status, "daemon", "gc_heap_bytes") is { } heap) parts.Add(string.Create(CultureInfo.InvariantCulture, $"managed heap at the end {heap / (1024.0 * 1024):0} MB"));
+        return parts.Count == 0 ? null : "fsaudit daemon: " + string.Join("; ", parts);
     }
 
     public async ValueTask DisposeAsync()

@@ -6,10 +6,13 @@ namespace FsAudit.Host.Bench;
 
 /// <summary>
 /// K subscribers of the daemon's socket, each subscribed to every event, counting the lines they receive
-/// (events start with <c>{"offset"</c>; gap notices with <c>{"type":"gap"</c>).
+/// (events start with <c>{"offset"</c>; gap notices with <c>{"type":"gap"</c>). Stalled subscribers subscribe
+/// the same way and then never read: their socket fills and the daemon must hold them in bounded memory.
 /// </summary>
-public sealed class SubscriberClients(string socketPath, int count)
+public sealed class SubscriberClients(string socketPath, int count, int stalled = 0)
 {
+    private readonly List<Client> _stalled = [];
+
     private readonly List<Client> _clients = [];
     private readonly CancellationTokenSource _stop = new();
 
@@ -22,6 +25,13 @@ public sealed class SubscriberClients(string socketPath, int count)
             await client.SubscribeAsync(socketPath, ct);
             if (client.Refused is not null) break; // the same answer for the others
         }
+        for (int i = 0; i < stalled; i++)
+        {
+            var client = new Client($"bench-stalled-{i}");
+            _stalled.Add(client);
+            await client.SubscribeAsync(socketPath, ct);
+            if (client.Refused is not null) break;
+        }
         foreach (var c in _clients.Where(c => c.Refused is null)) c.Reading = c.ReadAsync(_stop.Token);
     }
 
@@ -33,12 +43,18 @@ public sealed class SubscriberClients(string socketPath, int count)
         _stop.Cancel();
         try { await Task.WhenAll(reading); }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException) { }
-        foreach (var c in _clients) c.Dispose();
+        foreach (var c in _clients.Concat(_stalled)) c.Dispose();
 
-        if (_clients.FirstOrDefault(c => c.Refused is not null) is { } refused)
+        var notes = new List<string>();
+        if (_clients.Concat(_stalled).FirstOrDefault(c => c.Refused is not null) is { } refused)
             return [$"subscribers: refused by the daemon: {refused.Refused}"];
-        var events = _clients.Select(c => c.Events).ToArray();
-        return [$"{_clients.Count} subscribers received {events.Min()}..{events.Max()} events each, {_clients.Sum(c => c.Gaps)} gap notices"];
+        if (_clients.Count > 0)
+        {
+            var events = _clients.Select(c => c.Events).ToArray();
+            notes.Add($"{_clients.Count} subscribers received {events.Min()}..{events.Max()} events each, {_clients.Sum(c => c.Gaps)} gap notices");
+        }
+        if (_stalled.Count > 0) notes.Add($"{_stalled.Count} stalled subscribers subscribed to every event and never read");
+        return notes;
     }
 
     private sealed class Client(string name) : IDisposable

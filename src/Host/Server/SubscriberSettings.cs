@@ -11,6 +11,7 @@ namespace FsAudit.Host.Server;
 /// <param name="MaxRequestBytes">Longest request line accepted, newline excluded.</param>
 /// <param name="BufferBytes">Per-subscriber outbound buffer; beyond it the subscriber's events are dropped and reported as a gap.</param>
 /// <param name="RequestTimeout">How long a new connection may take to send its request line.</param>
+/// <param name="RecentWindowBytes">Recent published events kept for subscribers that fall a little behind (0 = none).</param>
 public sealed record SubscriberSettings(
     string SocketPath,
     UnixFileMode SocketMode,
@@ -20,8 +21,11 @@ public sealed record SubscriberSettings(
     int MaxSubscribers,
     int MaxRequestBytes,
     long BufferBytes,
-    TimeSpan RequestTimeout)
+    TimeSpan RequestTimeout,
+    long RecentWindowBytes = SubscriberSettings.DefaultRecentWindowBytes)
 {
+    public const long DefaultRecentWindowBytes = 16L * 1024 * 1024;
+
     public static SubscriberSettings Defaults(string socketPath) => new(
         socketPath,
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite,

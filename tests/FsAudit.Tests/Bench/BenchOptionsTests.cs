@@ -23,7 +23,7 @@ public class BenchOptionsTests
     public void Every_option_is_read()
     {
         var o = BenchCommand.Parse(["--writers", "2,1,2", "--seconds", "15", "--bytes", "4096", "--mix", "rename,chmod",
-            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--json",
+            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--stalled-subscribers", "2", "--json",
             "--auditd-cache", "/tmp/x"], out var error);
         Assert.Null(error);
         Assert.NotNull(o);
@@ -35,6 +35,7 @@ public class BenchOptionsTests
         Assert.Equal(8192u, o.BacklogLimit);
         Assert.Equal(500u, o.BacklogWaitTime);
         Assert.Equal(3, o.Subscribers);
+        Assert.Equal(2, o.StalledSubscribers);
         Assert.True(o.Json);
         Assert.Equal("/tmp/x", o.AuditdCache);
     }
@@ -49,6 +50,7 @@ public class BenchOptionsTests
     [InlineData("--seconds", "601", "--seconds")]
     [InlineData("--bytes", "-1", "--bytes")]
     [InlineData("--subscribers", "1001", "--subscribers")]
+    [InlineData("--stalled-subscribers", "-1", "--stalled-subscribers")]
     [InlineData("--backlog-limit", "0", "--backlog-limit")]
     [InlineData("--seconds", "ten", "ten")]
     public void Bad_values_are_refused_with_a_message_naming_them(string option, string value, string expected)
@@ -65,6 +67,10 @@ public class BenchOptionsTests
         Assert.Null(BenchCommand.Parse(["--modes", "off,drain", "--subscribers", "2"], out var error));
         Assert.Contains("fsaudit", error);
         Assert.NotNull(BenchCommand.Parse(["--modes", "fsaudit", "--subscribers", "2"], out _));
+        Assert.Null(BenchCommand.Parse(["--modes", "drain", "--stalled-subscribers", "1"], out error));
+        Assert.Contains("--stalled-subscribers needs the fsaudit mode", error);
+        Assert.Null(BenchCommand.Parse(["--modes", "fsaudit", "--subscribers", "600", "--stalled-subscribers", "401"], out error));
+        Assert.Contains("at most 1000", error);
     }
 
     [Theory]

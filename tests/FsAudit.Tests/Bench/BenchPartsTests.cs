@@ -121,6 +121,19 @@ public class BenchPartsTests
     }
 
     [Fact]
+    public void The_final_note_names_spills_catch_up_sources_and_the_heap()
+    {
+        using var doc = JsonDocument.Parse("""
+            {"daemon":{"gc_heap_bytes":20971520},"pipeline":{"spilled_records":12345},
+             "subscribers":{"recent-window":{"catch-up-passes-from-window":7,"catch-up-passes-from-journal":2}}}
+            """);
+        Assert.Equal("fsaudit daemon: spilled 12,345 records to disk; subscriber catch-up passes: 7 from the recent window, 2 from the journal; " +
+                     "managed heap at the end 20 MB", FsAuditMode.FinalNote(doc.RootElement));
+        using var none = JsonDocument.Parse("""{"type":"status"}""");
+        Assert.Null(FsAuditMode.FinalNote(none.RootElement));
+    }
+
+    [Fact]
     public void Auditd_config_logs_where_told_and_cannot_suspend_the_run()
     {
         string on = AuditdConfig.Render("/tmp/a/audit.log", writeLogs: true, "/tmp/a/plugins.d");

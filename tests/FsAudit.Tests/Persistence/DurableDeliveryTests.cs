@@ -26,18 +26,32 @@ public class DurableDeliveryTests
 
     private static async Task Ack(LineClient c, long offset) => await c.Send($"{{\"op\":\"ack\",\"offset\":{offset}}}\n");
 
-    [Fact]
-    public async Task A_stalled_subscriber_catches_up_from_the_journal_without_gap_or_duplicate_then_rejoins_live()
+    [Theory]
+    [InlineData(0)]                // no window: every catch-up pass reads the journal
+    [InlineData(64 * 1024)]        // a window smaller than the lag: the journal first, then the window
+    [InlineData(64 * 1024 * 1024)] // the whole lag in the window: the journal is never read
+    public async Task A_stalled_subscriber_catches_up_without_gap_or_duplicate_then_rejoins_live(long window)
     {
         await using var j = new TempJournal();
-        await using var env = await JournalEnv.Start(j, bufferBytes: 32 * 1024);
+        await using var env = await JournalEnv.Start(j, bufferBytes: 32 * 1024, recentWindowBytes: window);
         using var slow = await LineClient.Connect(env.SocketPath, receiveBuffer: 4096);
         await slow.Subscribe("""{"op":"subscribe"}""");
         using var live = await LineClient.Connect(env.SocketPath);
         await live.Subscribe("""{"op":"subscribe"}""");
 
-        // The slow one reads nothing while 20,000 events are journaled and published: nobody waits for it.
-        await env.Publish(0, 20_000);
+        // The slow one reads nothing while 20,000 events are journaled and published: nobody waits for it (the live one
+        // reads only afterwards). The first few fill a quarter of a buffer, so the hub keeps its window before either
+        // overflows.
+        // (Its socket takes a few hundred KB first; steps of 10 events stay well below the buffer's 32 KB.)
+        int sent = 0;
+        while ((await env.HubStatus()).Subscribers.All(s => s.Stats.QueuedBytes * 4 < 32 * 1024 && !s.CatchingUp))
+        {
+            Assert.True(sent < 5_000, "the slow subscriber's buffer never filled");
+            await env.Publish(sent, 10, batch: 10);
+            sent += 10;
+            await Task.Delay(5);
+        }
+        await env.Publish(sent, 20_000 - sent);
         var status = await env.HubStatus();
         var slowStatus = status.Subscribers.Single(s => s.Id == "sub-1");
         Assert.True(slowStatus.CatchingUp, "the stalled subscriber should be reading from the journal");
@@ -51,9 +65,19 @@ public class DurableDeliveryTests
         Assert.Empty(control);
 
         await JournalEnv.WaitFor(async () => !(await env.HubStatus()).Subscribers.Single(s => s.Id == "sub-1").CatchingUp, "never rejoined live");
+        var recent = (await env.HubStatus()).Recent;
         await env.Publish(20_000, 50);
         var (more, _) = await ReadEvents(slow, 50);
         Assert.Equal(Enumerable.Range(20_001, 50).Select(i => (long)i), more);
+
+        if (window == 0) Assert.Null(recent);
+        else
+        {
+            Assert.NotNull(recent);
+            Assert.True(recent.WindowPasses > 0, "catch-up never read the window");
+            if (window >= 1 << 20) Assert.Equal(0, recent.JournalPasses);
+            else Assert.True(recent.JournalPasses > 0, "a lag larger than the window must be read from the journal");
+        }
     }
 
     [Fact]

@@ -44,13 +44,16 @@ public sealed class JournalEnv : IAsyncDisposable
     public ControlServer Server { get; }
     public string SocketPath => Server.SocketPath;
 
-    public static async Task<JournalEnv> Start(TempJournal j, long bufferBytes = 1 << 20)
+    /// <param name="recentWindowBytes">The hub's shared window of recent events, as the daemon sets it up (0 = none: catch-up reads the journal).</param>
+    public static async Task<JournalEnv> Start(TempJournal j, long bufferBytes = 1 << 20, long recentWindowBytes = 0)
     {
         EventJournal.PrepareStorage(j.Settings);
         var sys = ActorSystem.Create("journal-env", JournalBootstrap.Setup(TempJournal.Quiet, j.Settings));
         var view = new AuditEventView(Catalog);
         var journal = await EventJournal.OpenAsync(sys, j.Settings, view);
-        var hub = sys.ActorOf(SubscriberHub.Props(view, 16, journal.NextOffset, journal.History), "subscribers");
+        var recent = recentWindowBytes > 0 ? new RecentEvents(recentWindowBytes) : null;
+        var history = recent is null ? journal.History : new WindowedHistory(recent, journal.History);
+        var hub = sys.ActorOf(SubscriberHub.Props(view, 16, journal.NextOffset, history, recent), "subscribers");
         var (input, completion) = Source.Queue<IReadOnlyList<AuditEvent>>(16, OverflowStrategy.Backpressure)
             .ToMaterialized(journal.SinkTo(hub).Sink, Keep.Both)
             .Run(sys.Materializer());

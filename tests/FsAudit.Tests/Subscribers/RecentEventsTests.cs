@@ -1,0 +1,116 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using FsAudit.Actors.Subscribers;
+using Xunit;
+
+namespace FsAudit.Tests.Subscribers;
+
+public class RecentEventsTests
+{
+    private const int LineBytes = 100;
+    private const int PerEvent = LineBytes + RecentEvents.EventOverhead;
+
+    private static PublishedEvent Event(long offset, string name = "FILE_Open") =>
+        new(offset, TestView.Instance.Describe(new TestEvent(name)), new byte[LineBytes]);
+
+    /// <summary>A published batch of offsets from..through (every event shown).</summary>
+    private static PublishedEvent[] Batch(long from, long through, Func<long, string>? name = null) =>
+        Enumerable.Range(0, (int)(through - from + 1)).Select(i => Event(from + i, name?.Invoke(from + i) ?? "FILE_Open")).ToArray();
+
+    private static void Append(RecentEvents w, long from, long through) => w.Append(from, through, Batch(from, through));
+
+    [Fact]
+    public void Reading_inside_the_window_returns_the_batches_from_the_one_holding_the_offset()
+    {
+        var w = new RecentEvents(1 << 20);
+        Append(w, 1, 10);
+        Append(w, 11, 20);
+        Append(w, 21, 30);
+
+        Assert.True(w.TryFrom(15, out var segments));
+        Assert.Equal([11L, 21L], segments.Select(s => s.From));
+        Assert.True(w.TryFrom(31, out var none));
+        Assert.Empty(none); // nothing newer yet, but the window does reach back to 31
+        Assert.False(w.TryFrom(0, out _));
+        var stats = w.Stats();
+        Assert.Equal((1L, 30L, 2L, 1L), (stats.FromOffset, stats.ThroughOffset, stats.WindowPasses, stats.JournalPasses));
+        Assert.Equal(30L * PerEvent, stats.Bytes);
+    }
+
+    [Fact]
+    public void The_oldest_batches_go_once_the_bytes_exceed_the_capacity_but_the_newest_always_stays()
+    {
+        var w = new RecentEvents(25L * PerEvent);
+        Append(w, 1, 10);
+        Append(w, 11, 20);
+        Append(w, 21, 30); // 30 events > 25: the first batch goes
+        Assert.Equal(11, w.Stats().FromOffset);
+        Assert.False(w.TryFrom(10, out _));
+        Assert.True(w.TryFrom(11, out _));
+
+        Append(w, 31, 130); // one batch larger than the whole window is kept alone
+        var stats = w.Stats();
+        Assert.Equal((31L, 130L, 100L * PerEvent), (stats.FromOffset, stats.ThroughOffset, stats.Bytes));
+    }
+
+    [Fact]
+    public void A_batch_that_does_not_follow_the_last_one_starts_the_window_over_and_reset_empties_it()
+    {
+        var w = new RecentEvents(1 << 20);
+        Append(w, 1, 10);
+        Append(w, 16, 20); // 11..15 were published without being kept
+        Assert.False(w.TryFrom(12, out _));
+        Assert.Equal(16, w.Stats().FromOffset);
+
+        w.Reset();
+        Assert.False(w.TryFrom(16, out _));
+        Assert.Null(w.Stats().FromOffset);
+    }
+
+    [Fact]
+    public void A_zero_capacity_keeps_nothing()
+    {
+        var w = new RecentEvents(0);
+        Append(w, 1, 10);
+        Assert.False(w.TryFrom(1, out _));
+        Assert.Equal(0, w.Stats().Bytes);
+    }
+
+    [Fact]
+    public async Task The_windowed_history_filters_the_window_and_reads_the_store_for_older_offsets()
+    {
+        using var system = ActorSystem.Create("recent-events-test");
+        var materializer = system.Materializer();
+        var w = new RecentEvents(1 << 20);
+        w.Append(101, 110, Batch(101, 110, o => o % 2 == 0 ? "FILE_Unlink" : "FILE_Open"));
+        w.Append(111, 115, Batch(111, 115, _ => "FILE_Unlink"));
+        var stored = new RecordingHistory();
+        var history = new WindowedHistory(w, stored);
+        var deletes = new SubscriptionFilter(["deletes"], [], new HashSet<string> { "FILE_Unlink" }, [], [], null, [], []);
+
+        var chunks = await history.Read(105, deletes).RunWith(Sink.Seq<HistoryChunk>(), materializer);
+        Assert.Equal([110L, 115L], chunks.Select(c => c.Through));
+        Assert.Equal([106L, 108L, 110L, 111L, 112L, 113L, 114L, 115L], chunks.SelectMany(c => c.Matched).Select(e => e.Offset));
+        Assert.Empty(stored.Reads);
+
+        await history.Read(50, deletes).RunWith(Sink.Seq<HistoryChunk>(), materializer);
+        Assert.Equal([50L], stored.Reads);
+    }
+
+    private sealed class RecordingHistory : IEventHistory
+    {
+        public List<long> Reads { get; } = [];
+
+        public Source<HistoryChunk, NotUsed> Read(long fromOffset, SubscriptionFilter filter)
+        {
+            Reads.Add(fromOffset);
+            return Source.Single(new HistoryChunk([], fromOffset + 49));
+        }
+
+        public Task<long> OldestOffsetAsync(CancellationToken ct) => Task.FromResult(1L);
+
+        public Task<long?> OffsetAtTimeAsync(DateTimeOffset time, CancellationToken ct) => Task.FromResult<long?>(null);
+    }
+}
