@@ -20,9 +20,12 @@ namespace FsAudit.Actors.Persistence;
 public sealed class EventJournal : IAsyncDisposable
 {
     private readonly JournalPruner? _pruner;
+    private readonly CatchUpScheduler _catchUp;
 
-    private EventJournal(JournalSettings settings, JournalWriter writer, JournalReader reader, IEventHistory history, DurableSubscriptions durable, JournalPruner? pruner)
+    private EventJournal(JournalSettings settings, JournalWriter writer, JournalReader reader, IEventHistory history, DurableSubscriptions durable,
+        JournalPruner? pruner, CatchUpScheduler catchUp)
     {
+        _catchUp = catchUp;
         Settings = settings;
         Writer = writer;
         Reader = reader;
@@ -64,7 +67,8 @@ public sealed class EventJournal : IAsyncDisposable
         var pruner = settings.RetentionMaxAge != null || settings.RetentionMaxBytes != null
             ? new JournalPruner(settings, writer, reader, system.Log)
             : null;
-        return new EventJournal(settings, writer, reader, new JournalHistory(reader, view), durable, pruner);
+        var catchUp = new CatchUpScheduler(settings.CatchUpThreads, settings.CatchUpNice);
+        return new EventJournal(settings, writer, reader, new JournalHistory(reader, view, catchUp), durable, pruner, catchUp);
     }
 
     /// <summary>
@@ -100,6 +104,7 @@ public sealed class EventJournal : IAsyncDisposable
         try { await Durable.FlushAsync().ConfigureAwait(false); }
         catch (Exception) { /* stopping: unwritten acks mean a re-delivered tail */ }
         await Writer.DisposeAsync().ConfigureAwait(false);
+        _catchUp.Dispose();
     }
 }
 

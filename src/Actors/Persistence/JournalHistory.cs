@@ -10,7 +10,8 @@ namespace FsAudit.Actors.Persistence;
 /// and serialized exactly as the live hub does it (same view, same writer), one chunk per journal row. Offsets the
 /// journal no longer holds (retention) come out as a pruned range before the next stored event.
 /// </summary>
-public sealed class JournalHistory(JournalReader reader, ISubscriptionEventView<AuditEvent> view) : IEventHistory
+/// <param name="catchUp">Where the decoding and serializing run (null: on the stream's own thread).</param>
+public sealed class JournalHistory(JournalReader reader, ISubscriptionEventView<AuditEvent> view, CatchUpScheduler? catchUp = null) : IEventHistory
 {
     public Source<HistoryChunk, NotUsed> Read(long fromOffset, SubscriptionFilter filter)
     {
@@ -31,9 +32,15 @@ public sealed class JournalHistory(JournalReader reader, ISubscriptionEventView<
         // One writer per read: PublishedEventWriter is not thread-safe, and reads run concurrently.
         var writer = new PublishedEventWriter<AuditEvent>(view);
         long expected = fromOffset;
-        return reader.CurrentBatches(start.SequenceNr, highest).Select(b =>
+        var rows = reader.CurrentPayloads(start.SequenceNr, highest);
+        return catchUp is null
+            ? rows.Select(r => Chunk(r.Payload))
+            : rows.SelectAsync(1, r => catchUp.Run(() => Chunk(r.Payload)));
+
+        HistoryChunk Chunk(byte[] payload)
         {
-            var h = b.Batch.Header;
+            var b = EventBatchCodec.Decode(payload);
+            var h = b.Header;
             long? prunedFrom = null, prunedTo = null;
             if (h.FirstOffset > expected)
             {
@@ -41,7 +48,7 @@ public sealed class JournalHistory(JournalReader reader, ISubscriptionEventView<
                 prunedTo = h.FirstOffset - 1;
             }
             var matched = new List<PublishedEvent>();
-            foreach (var stored in b.Batch.Events)
+            foreach (var stored in b.Events)
             {
                 if (stored.Offset < fromOffset) continue;
                 AuditEvent e;
@@ -58,7 +65,7 @@ public sealed class JournalHistory(JournalReader reader, ISubscriptionEventView<
             }
             if (h.LastOffset + 1 > expected) expected = h.LastOffset + 1;
             return new HistoryChunk(matched, h.LastOffset, prunedFrom, prunedTo);
-        });
+        }
     }
 
     public async Task<long> OldestOffsetAsync(CancellationToken ct)

@@ -118,6 +118,11 @@ public sealed class JournalReader
         _query.CurrentEventsByPersistenceId(EventJournalActor.Id, fromSequenceNr, toSequenceNr)
             .Select(e => (e.SequenceNr, EventBatchCodec.Decode(Payload(e))));
 
+    /// <summary>Stored batches as they are in the journal (compressed), for callers that decode elsewhere.</summary>
+    public Source<(long SequenceNr, byte[] Payload), NotUsed> CurrentPayloads(long fromSequenceNr, long toSequenceNr) =>
+        _query.CurrentEventsByPersistenceId(EventJournalActor.Id, fromSequenceNr, toSequenceNr)
+            .Select(e => (e.SequenceNr, Payload(e)));
+
     /// <summary>Stored batches from <paramref name="fromSequenceNr"/> on, following the journal's head (polls every refresh-interval).</summary>
     public Source<(long SequenceNr, StoredBatch Batch), NotUsed> LiveBatches(long fromSequenceNr) =>
         _query.EventsByPersistenceId(EventJournalActor.Id, fromSequenceNr, long.MaxValue)

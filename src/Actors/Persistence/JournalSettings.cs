@@ -58,6 +58,12 @@ public sealed record JournalSettings
     /// <summary>Journal rows fetched per query round-trip (each row is one batch, up to <see cref="MaxBatchBytes"/>).</summary>
     public int QueryPageRows { get; init; } = 8;
 
+    /// <summary>Threads that decode and serialize journal reads for subscribers catching up (shared by all of them).</summary>
+    public int CatchUpThreads { get; init; } = 1;
+
+    /// <summary>Nice value of those threads: above the live pipeline's, so catching up never starves it.</summary>
+    public int CatchUpNice { get; init; } = 10;
+
     /// <summary>A SQLite journal in <paramref name="stateDirectory"/> with defaults.</summary>
     public static JournalSettings SqliteIn(string stateDirectory) =>
         new() { DatabasePath = Path.Combine(stateDirectory, "journal.db") };
@@ -84,6 +90,8 @@ public sealed record JournalSettings
           query {
             refresh-interval = 100ms     # poll interval of readers that follow the journal's head
             page-rows = 8                # journal rows per read round-trip
+            catch-up-threads = 1         # threads decoding journal reads for subscribers that fell behind
+            catch-up-nice = 10           # their nice value (-20..19): catching up yields to the live path
           }
         }
         """;
@@ -140,6 +148,9 @@ public sealed record JournalSettings
             PruneInterval = PositiveDuration(c, "retention.interval"),
             QueryRefresh = PositiveDuration(c, "query.refresh-interval"),
             QueryPageRows = (int)Positive(c, "query.page-rows", Int(c, "query.page-rows"), 10_000),
+            CatchUpThreads = (int)Positive(c, "query.catch-up-threads", Int(c, "query.catch-up-threads"), 64),
+            CatchUpNice = (int)Int(c, "query.catch-up-nice") is var nice and >= -20 and <= 19 ? nice
+                : throw new JournalConfigException($"fsaudit.journal.query.catch-up-nice must be between -20 and 19 (found {Int(c, "query.catch-up-nice")})"),
         };
         if (s.RetryMaxBackoff < s.RetryMinBackoff)
             throw new JournalConfigException("fsaudit.journal.retry-backoff.max must not be below retry-backoff.min");

@@ -24,9 +24,19 @@ public class CrashRecoveryTests
         using (var c = await LineClient.Connect(env.SocketPath))
         {
             await c.Subscribe("""{"op":"subscribe","name":"crash"}""");
+            int readSoFar = 0;
             var burst = Task.Run(async () =>
             {
-                try { await env.Publish(0, 50_000, batch: 250); }
+                // Never more than 5,000 events ahead of the reader, so the crash always finds some in flight
+                // however fast or slow either side runs on this machine.
+                try
+                {
+                    for (int k = 0; k < 200; k++)
+                    {
+                        while (Volatile.Read(ref readSoFar) < k * 250 - 5_000) await Task.Delay(1);
+                        await env.Publish(k * 250, 250, batch: 250);
+                    }
+                }
                 catch (Exception) { /* the system is torn down under it */ }
             });
             // Read (and ack every 1000) until well into the burst, then crash.
@@ -37,6 +47,7 @@ public class CrashRecoveryTests
                 var e = JsonDocument.Parse(line).RootElement;
                 if (!e.TryGetProperty("offset", out var o)) continue;
                 received.Add((o.GetInt64(), e.GetProperty("serial").GetUInt32()));
+                Volatile.Write(ref readSoFar, received.Count);
                 if (received.Count % 1000 == 0)
                 {
                     acked = received[^1].Offset;

@@ -74,8 +74,11 @@ public class DurableDeliveryTests
         else
         {
             Assert.NotNull(recent);
-            Assert.True(recent.WindowPasses > 0, "catch-up never read the window");
-            if (window >= 1 << 20) Assert.Equal(0, recent.JournalPasses);
+            if (window >= 1 << 20)
+            {
+                Assert.True(recent.WindowPasses > 0, "catch-up never read the window");
+                Assert.Equal(0, recent.JournalPasses);
+            }
             else Assert.True(recent.JournalPasses > 0, "a lag larger than the window must be read from the journal");
         }
     }

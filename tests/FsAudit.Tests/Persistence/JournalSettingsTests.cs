@@ -30,7 +30,7 @@ public class JournalSettingsTests
               compression = none
               retention { max-age = 7d, max-size = 10GiB, interval = 30s }
               retry-backoff { min = 100ms, max = 2s }
-              query.page-rows = 4
+              query { page-rows = 4, catch-up-threads = 2, catch-up-nice = 5 }
             }
             """);
         Assert.Equal("/data/j.db", s.DatabasePath);
@@ -41,6 +41,7 @@ public class JournalSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(30), s.PruneInterval);
         Assert.Equal(TimeSpan.FromMilliseconds(100), s.RetryMinBackoff);
         Assert.Equal(4, s.QueryPageRows);
+        Assert.Equal((2, 5), (s.CatchUpThreads, s.CatchUpNice));
         var pg = Parse("""fsaudit.journal { plugin = postgresql, connection-string = "Host=db;Database=fsaudit" }""");
         Assert.Equal(JournalPlugin.PostgreSql, pg.Plugin);
         var akka = JournalBootstrap.PersistenceConfig(pg);
@@ -59,6 +60,8 @@ public class JournalSettingsTests
     [InlineData("fsaudit.journal.batch.max-events = 0", "batch.max-events must be between 1")]
     [InlineData("fsaudit.journal.retention.max-age = soon", "retention.max-age must be a duration")]
     [InlineData("fsaudit.journal.compression = lz4", "compression must be zlib or none")]
+    [InlineData("fsaudit.journal.query.catch-up-nice = 20", "catch-up-nice must be between -20 and 19 (found 20)")]
+    [InlineData("fsaudit.journal.query.catch-up-threads = 0", "catch-up-threads must be between 1")]
     [InlineData("fsaudit.journal.retry-backoff { min = 5s, max = 1s }", "retry-backoff.max must not be below")]
     public void Bad_settings_name_the_key(string hocon, string error)
     {
