@@ -13,6 +13,8 @@ public sealed class OutboundBuffer
     private TaskCompletionSource<bool>? _waiter;
     private TaskCompletionSource<bool>? _roomWaiter;
     private long _queuedBytes;
+    private long _capacity;
+    private long _lastTakeMs = Environment.TickCount64;
     private long _lastOffset;
     private volatile bool _catchingUp;
     private bool _completed;
@@ -21,13 +23,41 @@ public sealed class OutboundBuffer
     private long _matched, _delivered, _missed, _gaps;
 
     /// <param name="capacityBytes">Bytes of queued lines beyond which events are dropped. One line is always accepted into an empty buffer.</param>
-    public OutboundBuffer(long capacityBytes)
+    public OutboundBuffer(long capacityBytes, TimeSpan? stallTime = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1);
-        CapacityBytes = capacityBytes;
+        ConfiguredCapacityBytes = capacityBytes;
+        _capacity = capacityBytes;
+        StallTime = stallTime ?? TimeSpan.FromSeconds(2);
     }
 
-    public long CapacityBytes { get; }
+    /// <summary>The capacity asked for at creation.</summary>
+    public long ConfiguredCapacityBytes { get; }
+
+    /// <summary>The capacity in force: the configured one, or less while the hub shares a total among many subscribers.</summary>
+    public long CapacityBytes => Interlocked.Read(ref _capacity);
+
+    /// <summary>
+    /// Sets the capacity in force (at least 1 byte, at most the configured one). Lines already queued stay; a smaller
+    /// buffer just takes nothing more until it drains below the new capacity. A producer waiting for room is woken
+    /// when it grows.
+    /// </summary>
+    public void Resize(long capacityBytes)
+    {
+        long bytes = Math.Clamp(capacityBytes, 1, ConfiguredCapacityBytes);
+        TaskCompletionSource<bool>? room = null;
+        lock (_lock)
+        {
+            bool grows = bytes > _capacity;
+            _capacity = bytes;
+            if (grows)
+            {
+                room = _roomWaiter;
+                _roomWaiter = null;
+            }
+        }
+        room?.TrySetResult(true);
+    }
 
     /// <summary>Queues an event that matched the subscriber's filter, or counts it as missed when there is no room.</summary>
     public void Offer(PublishedEvent e)
@@ -135,11 +165,24 @@ public sealed class OutboundBuffer
         set => _catchingUp = value;
     }
 
+    /// <summary>How long a subscriber may take nothing from a non-empty buffer before it counts as stalled (2 s by default).</summary>
+    public TimeSpan StallTime { get; }
+
     /// <summary>
-    /// The subscriber is reading from history, or its buffer is a quarter full: it may overflow soon, so the hub keeps
-    /// its recent window (which costs the GC while kept) for as long as any subscriber is in this state.
+    /// The subscriber is catching up, or its buffer is a quarter full, and it is still reading: it may need the hub's
+    /// recent window soon, so the hub keeps it (which costs the GC while kept) for as long as any subscriber is in this
+    /// state. One that took nothing for <see cref="StallTime"/> does not count: a stalled reader must not make every
+    /// event live longer; when it wakes up it catches up from the journal.
     /// </summary>
-    public bool IsLagging => _catchingUp || Interlocked.Read(ref _queuedBytes) * 4 >= CapacityBytes;
+    public bool IsLagging
+    {
+        get
+        {
+            long queued = Interlocked.Read(ref _queuedBytes);
+            if (!_catchingUp && queued * 4 < CapacityBytes) return false;
+            return queued == 0 || Environment.TickCount64 - Volatile.Read(ref _lastTakeMs) < StallTime.TotalMilliseconds;
+        }
+    }
 
     /// <summary>True when lines are ready; false once completed and drained.</summary>
     public ValueTask<bool> WaitAsync(CancellationToken ct)
@@ -177,6 +220,7 @@ public sealed class OutboundBuffer
             }
             if (taken > 0)
             {
+                Volatile.Write(ref _lastTakeMs, Environment.TickCount64);
                 TryQueueGapNotice();
                 room = _roomWaiter;
                 _roomWaiter = null;

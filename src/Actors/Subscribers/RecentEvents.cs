@@ -63,26 +63,45 @@ public sealed class RecentEvents(long capacityBytes)
     }
 
     /// <summary>
-    /// The kept batches that hold offsets from <paramref name="from"/> on; false when the window does not reach back
-    /// that far (or is empty), so the caller must read the journal. An empty list means nothing newer is kept yet.
+    /// Whether the window reaches back to <paramref name="from"/> (counted as a pass served from the window); false when
+    /// it does not (or is empty), so the caller must read the journal (counted as such).
     /// </summary>
-    public bool TryFrom(long from, out IReadOnlyList<Segment> segments)
+    public bool Covers(long from)
     {
         lock (_gate)
         {
-            if (_segments.Count == 0 || from < _from)
-            {
-                segments = [];
-                _journalPasses++;
-                return false;
-            }
-            var list = new List<Segment>();
-            foreach (var s in _segments)
-                if (s.Through >= from) list.Add(s);
-            segments = list;
-            _windowPasses++;
-            return true;
+            bool covers = _segments.Count > 0 && from >= _from;
+            if (covers) _windowPasses++;
+            else _journalPasses++;
+            return covers;
         }
+    }
+
+    /// <summary>
+    /// The kept batch holding <paramref name="from"/> or the first one after it; null when nothing newer is kept or
+    /// the window no longer reaches back that far. Looked up batch by batch, so a slow reader holds one batch, not a
+    /// snapshot of the whole window.
+    /// </summary>
+    public Segment? SegmentFrom(long from)
+    {
+        lock (_gate)
+        {
+            if (_segments.Count == 0 || from < _from || from > _through) return null;
+            foreach (var s in _segments)
+                if (s.Through >= from) return s;
+            return null;
+        }
+    }
+
+    /// <summary>The kept batches that hold offsets from <paramref name="from"/> on (false: the window does not reach back that far).</summary>
+    public bool TryFrom(long from, out IReadOnlyList<Segment> segments)
+    {
+        var list = new List<Segment>();
+        bool covers = Covers(from);
+        if (covers)
+            for (var s = SegmentFrom(from); s != null; s = SegmentFrom(s.Through + 1)) list.Add(s);
+        segments = list;
+        return covers;
     }
 
     public RecentEventsStats Stats()
@@ -109,13 +128,15 @@ public sealed class WindowedHistory(RecentEvents window, IEventHistory stored) :
 
     public Source<HistoryChunk, Akka.NotUsed> Read(long fromOffset, SubscriptionFilter filter)
     {
-        if (!window.TryFrom(fromOffset, out var segments)) return stored.Read(fromOffset, filter);
-        return Source.From(segments).Select(s =>
+        if (!window.Covers(fromOffset)) return stored.Read(fromOffset, filter);
+        // One batch at a time: the pass ends early if the window moves past it (the next pass reads the journal).
+        return Source.Unfold(fromOffset, next =>
         {
+            if (window.SegmentFrom(next) is not { } s) return Akka.Util.Option<(long, HistoryChunk)>.None;
             var matched = new List<PublishedEvent>();
             foreach (var e in s.Events)
-                if (e.Offset >= fromOffset && filter.Matches(e.Facts)) matched.Add(e);
-            return new HistoryChunk(matched, s.Through);
+                if (e.Offset >= next && filter.Matches(e.Facts)) matched.Add(e);
+            return new Akka.Util.Option<(long, HistoryChunk)>((s.Through + 1, new HistoryChunk(matched, s.Through)));
         });
     }
 

@@ -17,9 +17,13 @@ public static class SubscriberHub
     /// Keeps the latest published batches for subscribers that fall a little behind (give <paramref name="history"/> as a
     /// <see cref="WindowedHistory"/> over the same window so they read it); null keeps nothing.
     /// </param>
+    /// <param name="totalBufferBytes">
+    /// The outbound buffers of all subscribers together stay within this: each gets an equal share, at most its own
+    /// configured size (0 = no total, each keeps its own size).
+    /// </param>
     public static Props Props<TEvent>(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset = 1, IEventHistory? history = null,
-        RecentEvents? recent = null) =>
-        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history, recent));
+        RecentEvents? recent = null, long totalBufferBytes = 0) =>
+        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history, recent, totalBufferBytes));
 }
 
 /// <summary>
@@ -38,14 +42,17 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
     private readonly PublishedEventWriter<TEvent> _writer;
     private readonly IEventHistory? _history;
     private readonly RecentEvents? _recent;
+    private readonly long _totalBufferBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _nextOffset;
     private long _unpublishable;
     private long _nextId = 1;
 
-    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history, RecentEvents? recent = null)
+    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history, RecentEvents? recent = null,
+        long totalBufferBytes = 0)
     {
         _recent = recent;
+        _totalBufferBytes = totalBufferBytes;
         _view = view;
         _maxSubscribers = maxSubscribers;
         _firstOffset = firstOffset;
@@ -157,7 +164,16 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         var filter = Context.ActorOf(SubscriberFilterActor.Props(s.Request.Filter, s.Buffer, _history, start, _nextOffset), id);
         Context.Watch(filter);
         _subscribers[id] = new Entry(id, filter, s, DateTimeOffset.UtcNow);
+        ShareBuffers();
         Sender.Tell(new Subscribed(id, start));
+    }
+
+    /// <summary>Splits the total buffer budget equally among the connected subscribers (see Props).</summary>
+    private void ShareBuffers()
+    {
+        if (_totalBufferBytes <= 0 || _subscribers.Count == 0) return;
+        long share = _totalBufferBytes / _subscribers.Count;
+        foreach (var e in _subscribers.Values) e.Request.Buffer.Resize(share);
     }
 
     private void Remove(string id)
@@ -166,6 +182,7 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         Context.Unwatch(e.Filter);
         Context.Stop(e.Filter);
         e.Request.Buffer.Complete();
+        ShareBuffers();
     }
 
     private HubStatus Status() => new(

@@ -25,7 +25,7 @@ public static class ConfigSchema
         ["enabled", "names", "parent-exe", "container", "name-ttl", "process-ttl", "process-cache-size"];
     private static readonly string[] MetricsKeys = ["enabled", "address", "port", "allow-non-loopback"];
     private static readonly string[] SubscriberKeys =
-        ["socket-mode", "socket-group", "allowed-uids", "allowed-gids", "max-subscribers", "max-request-line", "buffer-size", "request-timeout", "recent-window"];
+        ["socket-mode", "socket-group", "allowed-uids", "allowed-gids", "max-subscribers", "max-request-line", "buffer-size", "request-timeout", "recent-window", "total-buffer-size"];
     private static readonly string[] KernelKeys =
         ["mode", "backlog-limit", "backlog-wait-time", "rate-limit", "receive-buffer", "failure", "registration-check-interval"];
     private static readonly string[] CorrelationKeys = ["timeout", "max-in-flight"];
@@ -325,7 +325,8 @@ public static class ConfigSchema
             (int)Size(o, "max-request-line", p, 256, 16 << 20),
             Size(o, "buffer-size", p, 4096, 1L << 34),
             Duration(o, "request-timeout", p),
-            Size(o, "recent-window", p, 0, 1L << 34));
+            Size(o, "recent-window", p, 0, 1L << 34),
+            Size(o, "total-buffer-size", p, 0, 1L << 40));
     }
 
     private static IReadOnlyList<uint> IdList(HoconObject o, string key, string path)

@@ -77,7 +77,7 @@ public sealed class AuditDaemon
                 extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
             var recent = new RecentEvents(_settings.Subscribers.RecentWindowBytes);
             var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal.NextOffset,
-                    new WindowedHistory(recent, _journal.History), recent),
+                    new WindowedHistory(recent, _journal.History), recent, _settings.Subscribers.TotalBufferBytes),
                 "subscribers");
             if (_settings.AuditLog is { } logOptions)
             {

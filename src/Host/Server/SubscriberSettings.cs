@@ -12,6 +12,7 @@ namespace FsAudit.Host.Server;
 /// <param name="BufferBytes">Per-subscriber outbound buffer; beyond it the subscriber's events are dropped and reported as a gap.</param>
 /// <param name="RequestTimeout">How long a new connection may take to send its request line.</param>
 /// <param name="RecentWindowBytes">Recent published events kept for subscribers that fall a little behind (0 = none).</param>
+/// <param name="TotalBufferBytes">All subscribers' outbound buffers together (each gets an equal share up to BufferBytes; 0 = no total).</param>
 public sealed record SubscriberSettings(
     string SocketPath,
     UnixFileMode SocketMode,
@@ -22,8 +23,10 @@ public sealed record SubscriberSettings(
     int MaxRequestBytes,
     long BufferBytes,
     TimeSpan RequestTimeout,
-    long RecentWindowBytes = SubscriberSettings.DefaultRecentWindowBytes)
+    long RecentWindowBytes = SubscriberSettings.DefaultRecentWindowBytes,
+    long TotalBufferBytes = SubscriberSettings.DefaultTotalBufferBytes)
 {
+    public const long DefaultTotalBufferBytes = 64L * 1024 * 1024;
     public const long DefaultRecentWindowBytes = 16L * 1024 * 1024;
 
     public static SubscriberSettings Defaults(string socketPath) => new(

@@ -13,6 +13,7 @@ public class ConfigTests
         Assert.Equal(64 * 1024 * 1024, s.Kernel.ReceiveBuffer);
         Assert.Equal(1u, s.Kernel.Failure);
         Assert.Equal(TimeSpan.FromSeconds(3), s.Correlation.Timeout);
+        Assert.Equal((4L << 20, 64L << 20, 16L << 20), (s.Subscribers.BufferBytes, s.Subscribers.TotalBufferBytes, s.Subscribers.RecentWindowBytes));
         Assert.Empty(s.Watches);
         Assert.Equal("consistent-hashing-pool", s.Hocon.GetString("akka.actor.deployment./correlators.router"));
     }
@@ -28,6 +29,8 @@ public class ConfigTests
         Assert.Equal(15000u, s.Kernel.BacklogWaitTime); // still the default
         Assert.Equal(new WatchSettings("/srv/data", "wa", "data"), s.Watches[0]);
         Assert.Equal(new WatchSettings("/etc", "wa", null), s.Watches[1]);
+        var sub = ConfigLoader.LoadText("fsaudit.subscribers { recent-window = 0, total-buffer-size = 1GiB }").Subscribers;
+        Assert.Equal((0L, 1L << 30), (sub.RecentWindowBytes, sub.TotalBufferBytes));
     }
 
     [Theory]
@@ -43,6 +46,7 @@ public class ConfigTests
     [InlineData("fsaudit.kernel { backlog-limit = 5 ", "'{' is never closed")]
     [InlineData("fsaudit.rules = [ \"-a always,exit\" ", "'[' is never closed")]
     [InlineData("fsaudit.kernel = 5", "fsaudit.kernel: expected an object")]
+    [InlineData("fsaudit.subscribers.recent-window = big", "fsaudit.subscribers.recent-window: expected a size")]
     public void Typos_and_wrong_types_fail_with_the_key_path(string text, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadText(text));

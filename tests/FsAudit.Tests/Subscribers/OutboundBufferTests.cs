@@ -86,4 +86,43 @@ public class OutboundBufferTests
         b.Offer(Event(2));
         Assert.Equal(1, b.Stats.Matched);
     }
+
+    [Fact]
+    public async Task A_quarter_full_buffer_lags_until_its_reader_takes_nothing_for_the_stall_time()
+    {
+        var b = new OutboundBuffer(1000, stallTime: TimeSpan.FromMilliseconds(300));
+        b.Offer(Event(1));
+        Assert.False(b.IsLagging); // 100 of 1000 bytes
+        b.Offer(Event(2));
+        b.Offer(Event(3));
+        Assert.True(b.IsLagging); // 300 bytes: a quarter
+        await Task.Delay(500);
+        Assert.False(b.IsLagging); // nothing taken for the stall time: stalled, not lagging
+        b.TakeInto(new List<byte[]>(), 100);
+        Assert.False(b.IsLagging); // reading again, 200 bytes left: below a quarter
+        b.Offer(Event(4));
+        Assert.True(b.IsLagging);
+        b.CatchingUp = true;
+        TakeAll(b);
+        Assert.True(b.IsLagging); // catching up with an empty buffer is lagging, never stalled
+    }
+
+    [Fact]
+    public async Task A_shrunk_buffer_keeps_its_lines_takes_nothing_more_and_growing_wakes_a_waiting_producer()
+    {
+        var b = new OutboundBuffer(1000);
+        for (long o = 1; o <= 5; o++) b.Offer(Event(o)); // 500 bytes
+        b.Resize(300);
+        Assert.Equal(300, b.CapacityBytes);
+        Assert.False(b.TryOffer(Event(6)));
+        Assert.Equal(500, b.Stats.QueuedBytes);
+
+        var waiting = b.OfferAsync(Event(7), CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        b.Resize(5000); // clamped to the configured 1000
+        Assert.Equal(1000, b.CapacityBytes);
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(600, b.Stats.QueuedBytes);
+    }
 }

@@ -183,4 +183,55 @@ public class SubscriberHubTests : TestKit
         Assert.Empty(ExpectMsg<HubStatus>(Wait).Subscribers);
         Assert.False(await buffer.WaitAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task The_recent_window_is_kept_only_while_a_subscriber_lags()
+    {
+        var recent = new RecentEvents(1 << 20);
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, recent: recent));
+        var (buffer, _) = Subscribe(hub, """{"classes":["files"]}""", bufferBytes: 4096);
+
+        // Keeping up (the buffer is drained before each batch): nothing is kept.
+        for (int i = 0; i < 3; i++)
+        {
+            hub.Tell(new PublishBatch<TestEvent>(Mixed(2)), TestActor);
+            ExpectMsg<HubAck>(Wait);
+            await Read(buffer, g => g.Count == 1);
+        }
+        Assert.Null(recent.Stats().FromOffset);
+
+        // Not reading: once a quarter of its buffer is queued the hub keeps every batch it publishes.
+        int published = 6;
+        while (!buffer.IsLagging)
+        {
+            hub.Tell(new PublishBatch<TestEvent>(Mixed(2)), TestActor);
+            ExpectMsg<HubAck>(Wait);
+            published += 2;
+            await AwaitConditionAsync(() => Task.FromResult(buffer.LastOffset >= published - 1), Wait);
+        }
+        hub.Tell(new PublishBatch<TestEvent>(Mixed(4)), TestActor);
+        ExpectMsg<HubAck>(Wait);
+        var stats = recent.Stats();
+        Assert.Equal((published + 1L, published + 4L), (stats.FromOffset, stats.ThroughOffset));
+
+        // Caught up again: the next batch empties the window.
+        await Read(buffer, g => g.Count > 0 && g[^1].GetProperty("offset").GetInt64() == published + 3);
+        hub.Tell(new PublishBatch<TestEvent>(Mixed(2)), TestActor);
+        ExpectMsg<HubAck>(Wait);
+        Assert.Null(recent.Stats().FromOffset);
+    }
+
+    [Fact]
+    public void A_total_buffer_budget_is_shared_equally_and_regrows_when_a_subscriber_leaves()
+    {
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, totalBufferBytes: 3000));
+        var (a, _) = Subscribe(hub, """{"classes":["files"]}""", bufferBytes: 4096);
+        Assert.Equal(3000, a.CapacityBytes);
+        var (b, _) = Subscribe(hub, """{"classes":["files"]}""", bufferBytes: 4096);
+        var (c, sc) = Subscribe(hub, """{"classes":["files"]}""", bufferBytes: 800);
+        Assert.Equal((1000L, 1000L, 800L), (a.CapacityBytes, b.CapacityBytes, c.CapacityBytes)); // never above its own size
+
+        hub.Tell(new Unsubscribe(sc.Id));
+        AwaitAssert(() => Assert.Equal((1500L, 1500L), (a.CapacityBytes, b.CapacityBytes)), Wait);
+    }
 }
