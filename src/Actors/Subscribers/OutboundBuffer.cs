@@ -28,7 +28,7 @@ public sealed class OutboundBuffer
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1);
         ConfiguredCapacityBytes = capacityBytes;
         _capacity = capacityBytes;
-        StallTime = stallTime ?? TimeSpan.FromSeconds(2);
+        StallTime = stallTime ?? TimeSpan.FromSeconds(1);
     }
 
     /// <summary>The capacity asked for at creation.</summary>
@@ -165,7 +165,7 @@ public sealed class OutboundBuffer
         set => _catchingUp = value;
     }
 
-    /// <summary>How long a subscriber may take nothing from a non-empty buffer before it counts as stalled (2 s by default).</summary>
+    /// <summary>How long a subscriber may take nothing from a non-empty buffer before it counts as stalled (1 s by default).</summary>
     public TimeSpan StallTime { get; }
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed record SubscriberSettings(
     long TotalBufferBytes = SubscriberSettings.DefaultTotalBufferBytes)
 {
     public const long DefaultTotalBufferBytes = 64L * 1024 * 1024;
-    public const long DefaultRecentWindowBytes = 16L * 1024 * 1024;
+    public const long DefaultRecentWindowBytes = 8L * 1024 * 1024;
 
     public static SubscriberSettings Defaults(string socketPath) => new(
         socketPath,
