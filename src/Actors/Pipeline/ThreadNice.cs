@@ -8,7 +8,7 @@ namespace FsAudit.Actors.Pipeline;
 /// non-realtime thread, so the reader thread uses this to get the CPU ahead of nice-0 work (as auditd's
 /// <c>priority_boost</c> does for its whole process).
 /// </summary>
-internal static partial class ThreadNice
+public static partial class ThreadNice
 {
     private const int PrioProcess = 0;
 
@@ -29,6 +29,24 @@ internal static partial class ThreadNice
         }
     }
 
+    /// <summary>Sets the nice value of thread <paramref name="tid"/> of this process; null on success, otherwise why not.</summary>
+    public static string? TrySet(int tid, int nice)
+    {
+        if (!OperatingSystem.IsLinux()) return "thread nice values need Linux";
+        if (setpriority(PrioProcess, (uint)tid, nice) == 0) return null;
+        int errno = Marshal.GetLastPInvokeError();
+        return $"setpriority(PRIO_PROCESS, tid {tid}, {nice}) failed: {Engine.Kernel.Errno.Name(errno) ?? "errno " + errno}";
+    }
+
+    /// <summary>The nice value of thread <paramref name="tid"/>; null when it cannot be read (e.g. the thread ended).</summary>
+    public static int? Get(int tid)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        Marshal.SetLastPInvokeError(0);
+        int value = getpriority(PrioProcess, (uint)tid);
+        return value == -1 && Marshal.GetLastPInvokeError() != 0 ? null : value;
+    }
+
     /// <summary>The calling thread's nice value (getpriority can legitimately return -1: errno tells).</summary>
     public static int? CurrentThread()
     {
@@ -37,6 +55,9 @@ internal static partial class ThreadNice
         int value = getpriority(PrioProcess, (uint)gettid());
         return value == -1 && Marshal.GetLastPInvokeError() != 0 ? null : value;
     }
+
+    /// <summary>The calling thread's kernel id (its tid).</summary>
+    public static int CurrentThreadId() => OperatingSystem.IsLinux() ? gettid() : Environment.CurrentManagedThreadId;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setpriority(int which, uint who, int prio);

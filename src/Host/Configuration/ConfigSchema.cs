@@ -29,7 +29,7 @@ public static class ConfigSchema
     private static readonly string[] KernelKeys =
         ["mode", "backlog-limit", "backlog-wait-time", "rate-limit", "receive-buffer", "failure", "registration-check-interval"];
     private static readonly string[] CorrelationKeys = ["timeout", "max-in-flight"];
-    private static readonly string[] PipelineKeys = ["buffer-records", "spill-directory", "read-coalesce", "reader-nice"];
+    private static readonly string[] PipelineKeys = ["buffer-records", "spill-directory", "read-coalesce", "reader-nice", "daemon-nice"];
     private static readonly string[] WatchKeys = ["path", "perm", "key"];
 
     public static FsAuditSettings Bind(Config config)
@@ -93,7 +93,8 @@ public static class ConfigSchema
                 (int)Integer(pipeline, "buffer-records", "fsaudit.pipeline", 1024, 100_000_000),
                 NonEmpty(pipeline, "spill-directory", "fsaudit.pipeline"),
                 ReadCoalesce(pipeline),
-                (int)Integer(pipeline, "reader-nice", "fsaudit.pipeline", -20, 19)),
+                (int)Integer(pipeline, "reader-nice", "fsaudit.pipeline", -20, 19),
+                (int)Integer(pipeline, "daemon-nice", "fsaudit.pipeline", -20, 19)),
             Classes: classes,
             Catalog: catalog,
             Hocon: config);

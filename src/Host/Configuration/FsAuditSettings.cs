@@ -26,7 +26,7 @@ public sealed record KernelSettings(
 
 public sealed record CorrelationSettings(TimeSpan Timeout, int MaxInFlight);
 
-public sealed record PipelineBufferSettings(int BufferRecords, string SpillDirectory, TimeSpan ReadCoalesce, int ReaderNice);
+public sealed record PipelineBufferSettings(int BufferRecords, string SpillDirectory, TimeSpan ReadCoalesce, int ReaderNice, int DaemonNice = -4);
 
 /// <summary>The validated <c>fsaudit</c> section, plus the whole merged HOCON for the actor system.</summary>
 public sealed record FsAuditSettings(

@@ -109,6 +109,8 @@ public sealed class AuditDaemon
                 metrics.Start();
                 Log.Info($"metrics on {metrics.Url}");
             }
+            using var priority = DaemonThreadPriority.Start(_settings.Pipeline.DaemonNice);
+            if (priority != null) Log.Info($"daemon threads at nice {_settings.Pipeline.DaemonNice} (netlink reader {_settings.Pipeline.ReaderNice})");
             using var stats = StartStatsLine();
             var systemd = SystemdNotify.FromEnvironment();
             Log.Info($"running; status socket {_settings.SocketPath}");

@@ -14,6 +14,7 @@ public class ConfigTests
         Assert.Equal(1u, s.Kernel.Failure);
         Assert.Equal(TimeSpan.FromSeconds(3), s.Correlation.Timeout);
         Assert.Equal((4L << 20, 64L << 20, 8L << 20), (s.Subscribers.BufferBytes, s.Subscribers.TotalBufferBytes, s.Subscribers.RecentWindowBytes));
+        Assert.Equal((-4, -4), (s.Pipeline.ReaderNice, s.Pipeline.DaemonNice));
         Assert.Empty(s.Watches);
         Assert.Equal("consistent-hashing-pool", s.Hocon.GetString("akka.actor.deployment./correlators.router"));
     }
