@@ -32,22 +32,12 @@ public static class FieldDecoder
     {
         written = 0;
         if ((hex.Length & 1) != 0 || dest.Length < hex.Length / 2) return false;
-        for (int i = 0; i < hex.Length; i += 2)
-        {
-            int hi = HexValue(hex[i]), lo = HexValue(hex[i + 1]);
-            if ((hi | lo) < 0) { written = 0; return false; }
-            dest[written++] = (byte)((hi << 4) | lo);
-        }
-        return true;
+        // The BCL's vectorized decoder: PROCTITLE and hex-encoded names made a per-character loop 2 % of the
+        // daemon's CPU (perf, docs/benchmarks.md).
+        if (Convert.FromHexString(hex, dest[..(hex.Length / 2)], out _, out written) == OperationStatus.Done) return true;
+        written = 0;
+        return false;
     }
-
-    private static int HexValue(char c) => c switch
-    {
-        >= '0' and <= '9' => c - '0',
-        >= 'A' and <= 'F' => c - 'A' + 10,
-        >= 'a' and <= 'f' => c - 'a' + 10,
-        _ => -1,
-    };
 
     /// <summary>
     /// Decodes an untrusted-string value as written in the record: <c>"text"</c> → text, hex → its
