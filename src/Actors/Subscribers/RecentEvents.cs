@@ -93,17 +93,6 @@ public sealed class RecentEvents(long capacityBytes)
         }
     }
 
-    /// <summary>The kept batches that hold offsets from <paramref name="from"/> on (false: the window does not reach back that far).</summary>
-    public bool TryFrom(long from, out IReadOnlyList<Segment> segments)
-    {
-        var list = new List<Segment>();
-        bool covers = Covers(from);
-        if (covers)
-            for (var s = SegmentFrom(from); s != null; s = SegmentFrom(s.Through + 1)) list.Add(s);
-        segments = list;
-        return covers;
-    }
-
     public RecentEventsStats Stats()
     {
         lock (_gate)

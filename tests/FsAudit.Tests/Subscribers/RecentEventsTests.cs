@@ -29,11 +29,12 @@ public class RecentEventsTests
         Append(w, 11, 20);
         Append(w, 21, 30);
 
-        Assert.True(w.TryFrom(15, out var segments));
-        Assert.Equal([11L, 21L], segments.Select(s => s.From));
-        Assert.True(w.TryFrom(31, out var none));
-        Assert.Empty(none); // nothing newer yet, but the window does reach back to 31
-        Assert.False(w.TryFrom(0, out _));
+        Assert.True(w.Covers(15));
+        Assert.Equal(11, w.SegmentFrom(15)?.From); // the batch holding 15, then the ones after it
+        Assert.Equal(21, w.SegmentFrom(21)?.From);
+        Assert.True(w.Covers(31));
+        Assert.Null(w.SegmentFrom(31)); // nothing newer yet, but the window does reach back to 31
+        Assert.False(w.Covers(0));
         var stats = w.Stats();
         Assert.Equal((1L, 30L, 2L, 1L), (stats.FromOffset, stats.ThroughOffset, stats.WindowPasses, stats.JournalPasses));
         Assert.Equal(30L * PerEvent, stats.Bytes);
@@ -47,8 +48,9 @@ public class RecentEventsTests
         Append(w, 11, 20);
         Append(w, 21, 30); // 30 events > 25: the first batch goes
         Assert.Equal(11, w.Stats().FromOffset);
-        Assert.False(w.TryFrom(10, out _));
-        Assert.True(w.TryFrom(11, out _));
+        Assert.False(w.Covers(10));
+        Assert.Null(w.SegmentFrom(10));
+        Assert.True(w.Covers(11));
 
         Append(w, 31, 130); // one batch larger than the whole window is kept alone
         var stats = w.Stats();
@@ -61,11 +63,11 @@ public class RecentEventsTests
         var w = new RecentEvents(1 << 20);
         Append(w, 1, 10);
         Append(w, 16, 20); // 11..15 were published without being kept
-        Assert.False(w.TryFrom(12, out _));
+        Assert.False(w.Covers(12));
         Assert.Equal(16, w.Stats().FromOffset);
 
         w.Reset();
-        Assert.False(w.TryFrom(16, out _));
+        Assert.False(w.Covers(16));
         Assert.Null(w.Stats().FromOffset);
     }
 
@@ -74,7 +76,7 @@ public class RecentEventsTests
     {
         var w = new RecentEvents(0);
         Append(w, 1, 10);
-        Assert.False(w.TryFrom(1, out _));
+        Assert.False(w.Covers(1));
         Assert.Equal(0, w.Stats().Bytes);
     }
 
