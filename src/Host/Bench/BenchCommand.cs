@@ -50,6 +50,11 @@ public static class BenchCommand
         {
             Description = "subscribers that subscribe to every event and never read (fsaudit mode): the daemon's memory must stay bounded",
         };
+        public readonly Option<int> DrainCoalesce = new("--drain-coalesce")
+        {
+            Description = "drain mode: milliseconds to sleep after a short read, as the daemon's reader does (0 = wake per datagram)",
+            DefaultValueFactory = _ => 5,
+        };
         public readonly Option<bool> Json = new("--json") { Description = "print the results as one JSON document instead of the table" };
         public readonly Option<string> AuditdCache = new("--auditd-cache")
         {
@@ -65,7 +70,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.DrainCoalesce, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -99,12 +104,14 @@ public static class BenchCommand
         if (mix is null) return null;
         int seconds = result.GetValue(o.Seconds), bytes = result.GetValue(o.Bytes), subscribers = result.GetValue(o.Subscribers);
         int stalled = result.GetValue(o.StalledSubscribers);
+        int drainCoalesce = result.GetValue(o.DrainCoalesce);
         uint backlog = result.GetValue(o.BacklogLimit);
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
             : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
             : backlog < 1 ? "--backlog-limit must be at least 1"
             : stalled is < 0 or > 1000 ? "--stalled-subscribers must be from 0 to 1000"
+            : drainCoalesce is < 0 or > 100 ? "--drain-coalesce must be from 0 to 100 (milliseconds)"
             : subscribers + stalled > 1000 ? "--subscribers and --stalled-subscribers together must be at most 1000"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
             : stalled > 0 && !modes.Contains(BenchMode.FsAudit) ? "--stalled-subscribers needs the fsaudit mode"
@@ -121,6 +128,7 @@ public static class BenchCommand
             BacklogWaitTime = result.GetValue(o.BacklogWaitTime),
             Subscribers = subscribers,
             StalledSubscribers = stalled,
+            DrainCoalesceMs = drainCoalesce,
             Json = result.GetValue(o.Json),
             AuditdCache = result.GetValue(o.AuditdCache) ?? "/var/cache/fsaudit-bench",
         };

@@ -68,6 +68,8 @@ public sealed record BenchOptions
     public int Subscribers { get; init; }
     /// <summary>Subscribers that subscribe to every event and never read (fsaudit mode only).</summary>
     public int StalledSubscribers { get; init; }
+    /// <summary>drain mode: sleep this long after a short read (0 = read every datagram as it arrives).</summary>
+    public int DrainCoalesceMs { get; init; } = 5;
     public bool Json { get; init; }
     /// <summary>Where Debian's auditd packages are downloaded and unpacked (never installed).</summary>
     public string AuditdCache { get; init; } = "/var/cache/fsaudit-bench";

@@ -32,7 +32,8 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                     $"{o.Seconds} s per mode, {o.Bytes} B per file, mix {o.Mix.Format()} ({o.Mix.EventsPerIteration()} events/iteration), " +
                     $"backlog_limit {o.BacklogLimit}, backlog_wait_time {o.BacklogWaitTime}" +
                     (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
-                    (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
+                    (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") +
+                    (o.Modes.Contains(BenchMode.Drain) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
         var rows = Results.Select(Row).ToList();
         var widths = Header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         w.WriteLine(Line(Header, widths));
@@ -96,6 +97,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("backlog_wait_time", Options.BacklogWaitTime);
         w.WriteNumber("subscribers", Options.Subscribers);
         w.WriteNumber("stalled_subscribers", Options.StalledSubscribers);
+        w.WriteNumber("drain_coalesce_ms", Options.DrainCoalesceMs);
         w.WriteEndObject();
         w.WriteBoolean("interrupted", Interrupted);
         w.WriteStartArray("results");

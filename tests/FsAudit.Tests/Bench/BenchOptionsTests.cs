@@ -16,6 +16,7 @@ public class BenchOptionsTests
         Assert.Equal(4096u, o.BacklogLimit);
         Assert.Equal(10, o.Seconds);
         Assert.Equal(WorkloadMix.None, o.Mix);
+        Assert.Equal(5, o.DrainCoalesceMs); // the daemon's default read-coalesce
         Assert.False(o.Json);
     }
 
@@ -23,7 +24,7 @@ public class BenchOptionsTests
     public void Every_option_is_read()
     {
         var o = BenchCommand.Parse(["--writers", "2,1,2", "--seconds", "15", "--bytes", "4096", "--mix", "rename,chmod",
-            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--stalled-subscribers", "2", "--json",
+            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--stalled-subscribers", "2", "--drain-coalesce", "0", "--json",
             "--auditd-cache", "/tmp/x"], out var error);
         Assert.Null(error);
         Assert.NotNull(o);
@@ -36,6 +37,7 @@ public class BenchOptionsTests
         Assert.Equal(500u, o.BacklogWaitTime);
         Assert.Equal(3, o.Subscribers);
         Assert.Equal(2, o.StalledSubscribers);
+        Assert.Equal(0, o.DrainCoalesceMs);
         Assert.True(o.Json);
         Assert.Equal("/tmp/x", o.AuditdCache);
     }
@@ -51,6 +53,7 @@ public class BenchOptionsTests
     [InlineData("--bytes", "-1", "--bytes")]
     [InlineData("--subscribers", "1001", "--subscribers")]
     [InlineData("--stalled-subscribers", "-1", "--stalled-subscribers")]
+    [InlineData("--drain-coalesce", "101", "--drain-coalesce")]
     [InlineData("--backlog-limit", "0", "--backlog-limit")]
     [InlineData("--seconds", "ten", "ten")]
     public void Bad_values_are_refused_with_a_message_naming_them(string option, string value, string expected)
