@@ -13,17 +13,14 @@ public static class SubscriberHub
     /// The journal: lets subscribers start in the past and lets one that falls behind catch up from storage instead of
     /// losing events (null: no journal, a subscriber whose buffer overflows gets gap notices).
     /// </param>
-    /// <param name="recent">
-    /// Keeps the latest published batches for subscribers that fall a little behind (give <paramref name="history"/> as a
-    /// <see cref="WindowedHistory"/> over the same window so they read it); null keeps nothing.
-    /// </param>
+    /// (A <see cref="WindowedHistory"/> also makes the hub keep its recent window while a subscriber lags.)
     /// <param name="totalBufferBytes">
     /// The outbound buffers of all subscribers together stay within this: each gets an equal share, at most its own
     /// configured size (0 = no total, each keeps its own size).
     /// </param>
     public static Props Props<TEvent>(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset = 1, IEventHistory? history = null,
-        RecentEvents? recent = null, long totalBufferBytes = 0) =>
-        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history, recent, totalBufferBytes));
+        long totalBufferBytes = 0) =>
+        Akka.Actor.Props.Create(() => new SubscriberHub<TEvent>(view, maxSubscribers, firstOffset, history, totalBufferBytes));
 }
 
 /// <summary>
@@ -48,10 +45,9 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
     private long _unpublishable;
     private long _nextId = 1;
 
-    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history, RecentEvents? recent = null,
-        long totalBufferBytes = 0)
+    public SubscriberHub(ISubscriptionEventView<TEvent> view, int maxSubscribers, long firstOffset, IEventHistory? history, long totalBufferBytes = 0)
     {
-        _recent = recent;
+        _recent = (history as WindowedHistory)?.Window; // the window the catching-up subscribers read
         _totalBufferBytes = totalBufferBytes;
         _view = view;
         _maxSubscribers = maxSubscribers;

@@ -107,12 +107,15 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
     }
 
     /// <summary>records_read and events of a status line's "pipeline" object; null where absent.</summary>
-    public static (long? Records, long? Events) PipelineCounters(JsonElement status)
+    public static (long? Records, long? Events) PipelineCounters(JsonElement status) =>
+        (Number(status, "pipeline", "records_read"), Number(status, "pipeline", "events"));
+
+    /// <summary>The integer at <paramref name="path"/> in a status line; null where absent or not an integer.</summary>
+    private static long? Number(JsonElement e, params string[] path)
     {
-        if (status.ValueKind != JsonValueKind.Object || !status.TryGetProperty("pipeline", out var p) || p.ValueKind != JsonValueKind.Object)
-            return (null, null);
-        long? Read(string name) => p.TryGetProperty(name, out var v) && v.TryGetInt64(out long n) ? n : null;
-        return (Read("records_read"), Read("events"));
+        foreach (var name in path)
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e)) return null;
+        return e.TryGetInt64(out long n) ? n : null;
     }
 
     /// <summary>
@@ -121,12 +124,6 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
     /// </summary>
     public static string? FinalNote(JsonElement status)
     {
-        static long? Number(JsonElement e, params string[] path)
-        {
-            foreach (var name in path)
-                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e)) return null;
-            return e.TryGetInt64(out long n) ? n : null;
-        }
         var parts = new List<string>();
         if (Number(status, "pipeline", "spilled_records") is { } spilled) parts.Add(string.Create(CultureInfo.InvariantCulture, $"spilled {spilled:N0} records to disk"));
         if (Number(status, "subscribers", "recent-window", "catch-up-passes-from-window") is { } window

@@ -25,13 +25,11 @@ internal static class ReplayCommand
                 Console.Error.WriteLine($"fsaudit: {e.Message}");
                 return CommandLine.ExitUsage;
             }
-            var f = filters.Read(result);
             var options = new ReplayOptions
             {
                 From = result.GetValue(from)!,
                 To = result.GetValue(to),
-                Classes = f.Classes, Events = f.Events, Paths = f.Paths, Keys = f.Keys,
-                Success = f.Success, Uids = f.Uids, Auids = f.Auids,
+                Filter = filters.Read(result),
                 Count = result.GetValue(count),
             };
             await using var stdout = Console.OpenStandardOutput();

@@ -24,14 +24,12 @@ internal static class SubscribeCommand
         cmd.SetAction(async (result, ct) =>
         {
             if (CommandLine.SocketPath(result, socket, config) is not { } path) return CommandLine.ExitUsage;
-            var f = filters.Read(result);
             var options = new SubscribeOptions
             {
                 SocketPath = path,
                 Name = result.GetValue(name),
                 From = result.GetValue(from),
-                Classes = f.Classes, Events = f.Events, Paths = f.Paths, Keys = f.Keys,
-                Uids = f.Uids, Auids = f.Auids, Success = f.Success,
+                Filter = filters.Read(result),
                 Count = result.GetValue(count),
                 IdleTimeout = result.GetValue(idle) is { } s ? TimeSpan.FromSeconds(s) : null,
             };

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FsAudit.Host.Verbs;
 
 namespace FsAudit.Host.Cli;
 
@@ -20,14 +21,16 @@ internal sealed class SubscriptionFilterOptions
         foreach (var o in new Option[] { _classes, _events, _paths, _keys, _uids, _auids, _success }) command.Options.Add(o);
     }
 
-    public Values Read(ParseResult result) => new(
-        Split(result.GetValue(_classes)), Split(result.GetValue(_events)), Split(result.GetValue(_paths)), Split(result.GetValue(_keys)),
-        result.GetValue(_uids) ?? [], result.GetValue(_auids) ?? [],
-        result.GetValue(_success) switch { "true" => true, "false" => false, _ => null });
-
-    public sealed record Values(
-        IReadOnlyList<string> Classes, IReadOnlyList<string> Events, IReadOnlyList<string> Paths, IReadOnlyList<string> Keys,
-        IReadOnlyList<long> Uids, IReadOnlyList<long> Auids, bool? Success);
+    public FilterFields Read(ParseResult result) => new()
+    {
+        Classes = Split(result.GetValue(_classes)),
+        Events = Split(result.GetValue(_events)),
+        Paths = Split(result.GetValue(_paths)),
+        Keys = Split(result.GetValue(_keys)),
+        Uids = result.GetValue(_uids) ?? [],
+        Auids = result.GetValue(_auids) ?? [],
+        Success = result.GetValue(_success) switch { "true" => true, "false" => false, _ => null },
+    };
 
     private static Option<string[]> Many(string name, string description) =>
         new(name) { Description = description + " (repeat or comma-separate)", AllowMultipleArgumentsPerToken = true };

@@ -75,9 +75,9 @@ public sealed class AuditDaemon
             var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
             var liveView = new AuditEventView(_settings.Catalog,
                 extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
-            var recent = new RecentEvents(_settings.Subscribers.RecentWindowBytes);
-            var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal.NextOffset,
-                    new WindowedHistory(recent, _journal.History), recent, _settings.Subscribers.TotalBufferBytes),
+            var history = new WindowedHistory(new RecentEvents(_settings.Subscribers.RecentWindowBytes), _journal.History);
+            var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal.NextOffset, history,
+                    _settings.Subscribers.TotalBufferBytes),
                 "subscribers");
             if (_settings.AuditLog is { } logOptions)
             {

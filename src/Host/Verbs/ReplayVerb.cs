@@ -17,13 +17,7 @@ public sealed record ReplayOptions
     public string From { get; init; } = "earliest";
     /// <summary>null (the newest stored event), an offset, or a time (inclusive).</summary>
     public string? To { get; init; }
-    public IReadOnlyList<string> Classes { get; init; } = [];
-    public IReadOnlyList<string> Events { get; init; } = [];
-    public IReadOnlyList<string> Paths { get; init; } = [];
-    public IReadOnlyList<string> Keys { get; init; } = [];
-    public bool? Success { get; init; }
-    public IReadOnlyList<long> Uids { get; init; } = [];
-    public IReadOnlyList<long> Auids { get; init; } = [];
+    public FilterFields Filter { get; init; } = new();
     /// <summary>Stop after this many printed events.</summary>
     public long? Count { get; init; }
 }
@@ -181,7 +175,7 @@ public static class ReplayVerb
         var request = JsonLines.Object(w =>
         {
             w.WriteString("op", "subscribe");
-            FilterFieldsJson.Write(w, o.Classes, o.Events, o.Paths, o.Keys, o.Success, o.Uids, o.Auids);
+            o.Filter.Write(w);
         });
         using var doc = JsonDocument.Parse(request);
         bool ok = SubscriptionRequest.TryParse(doc.RootElement, new ClassCatalogEvents(catalog), out var parsed, out error);

@@ -15,14 +15,7 @@ public sealed record SubscribeOptions
     public string? Name { get; init; }
     /// <summary>"now", "earliest", an offset or a time; null = "now", or for a named subscriber: after its last ack.</summary>
     public string? From { get; init; }
-    public IReadOnlyList<string> Classes { get; init; } = [];
-    public IReadOnlyList<string> Events { get; init; } = [];
-    public IReadOnlyList<string> Paths { get; init; } = [];
-    public IReadOnlyList<string> Keys { get; init; } = [];
-    /// <summary>null = any outcome.</summary>
-    public bool? Success { get; init; }
-    public IReadOnlyList<long> Uids { get; init; } = [];
-    public IReadOnlyList<long> Auids { get; init; } = [];
+    public FilterFields Filter { get; init; } = new();
     /// <summary>Exit after this many events.</summary>
     public int? Count { get; init; }
     /// <summary>Exit when no line arrived for this long.</summary>
@@ -159,7 +152,7 @@ public static class SubscribeVerb
     {
         w.WriteString("op", "subscribe");
         if (o.Name != null) w.WriteString("name", o.Name);
-        FilterFieldsJson.Write(w, o.Classes, o.Events, o.Paths, o.Keys, o.Success, o.Uids, o.Auids);
+        o.Filter.Write(w);
         // A named subscriber without --from resumes after its last ack: "now" would move it.
         if (o.From != null) w.WriteString("from", o.From);
         else if (o.Name == null) w.WriteString("from", "now");

@@ -51,9 +51,8 @@ public sealed class JournalEnv : IAsyncDisposable
         var sys = ActorSystem.Create("journal-env", JournalBootstrap.Setup(TempJournal.Quiet, j.Settings));
         var view = new AuditEventView(Catalog);
         var journal = await EventJournal.OpenAsync(sys, j.Settings, view);
-        var recent = recentWindowBytes > 0 ? new RecentEvents(recentWindowBytes) : null;
-        var history = recent is null ? journal.History : new WindowedHistory(recent, journal.History);
-        var hub = sys.ActorOf(SubscriberHub.Props(view, 16, journal.NextOffset, history, recent), "subscribers");
+        var history = recentWindowBytes > 0 ? new WindowedHistory(new RecentEvents(recentWindowBytes), journal.History) : journal.History;
+        var hub = sys.ActorOf(SubscriberHub.Props(view, 16, journal.NextOffset, history), "subscribers");
         var (input, completion) = Source.Queue<IReadOnlyList<AuditEvent>>(16, OverflowStrategy.Backpressure)
             .ToMaterialized(journal.SinkTo(hub).Sink, Keep.Both)
             .Run(sys.Materializer());

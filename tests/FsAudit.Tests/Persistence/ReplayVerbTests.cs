@@ -58,7 +58,7 @@ public class ReplayVerbTests
         Assert.Equal(0, code);
         Assert.Equal(Enumerable.Range(501, 100).Select(i => (long)i), Offsets(lines));
 
-        (code, lines, _) = await Run(j, new ReplayOptions { Paths = ["/srv/data"], Count = 5 });
+        (code, lines, _) = await Run(j, new ReplayOptions { Filter = new() { Paths = ["/srv/data"] }, Count = 5 });
         Assert.Equal([1L, 4, 7, 10, 13], Offsets(lines));
     }
 
@@ -68,7 +68,7 @@ public class ReplayVerbTests
         await using var j = await Filled();
         Assert.Equal(2, (await Run(j, new ReplayOptions { From = "yesterday" })).Code);
         Assert.Equal(2, (await Run(j, new ReplayOptions { To = "earliest" })).Code);
-        var (code, _, err) = await Run(j, new ReplayOptions { Classes = ["fiels"] });
+        var (code, _, err) = await Run(j, new ReplayOptions { Filter = new() { Classes = ["fiels"] } });
         Assert.Equal(2, code);
         Assert.Contains("unknown class \"fiels\"", err);
 

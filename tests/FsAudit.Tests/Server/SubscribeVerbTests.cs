@@ -18,7 +18,7 @@ public class SubscribeVerbTests : TestKit
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var run = SubscribeVerb.RunAsync(
-            new SubscribeOptions { SocketPath = env.SocketPath, Classes = ["files"], Paths = ["/srv/data"], Count = 2 },
+            new SubscribeOptions { SocketPath = env.SocketPath, Filter = new() { Classes = ["files"], Paths = ["/srv/data"] }, Count = 2 },
             stdout, stderr, CancellationToken.None);
         await env.AwaitSubscribers(1);
 
@@ -56,7 +56,7 @@ public class SubscribeVerbTests : TestKit
         await using var env = ServerEnv.Start(Sys);
         var stderr = new StringWriter();
         int exit = await SubscribeVerb.RunAsync(
-            new SubscribeOptions { SocketPath = env.SocketPath, Classes = ["fiels"] },
+            new SubscribeOptions { SocketPath = env.SocketPath, Filter = new() { Classes = ["fiels"] } },
             new StringWriter(), stderr, CancellationToken.None).WaitAsync(Wait);
         Assert.Equal(2, exit);
         Assert.Equal("fsaudit subscribe: refused: unknown class \"fiels\"", stderr.ToString().Trim());
@@ -112,8 +112,9 @@ public class SubscribeVerbTests : TestKit
     {
         var o = new SubscribeOptions
         {
-            Name = "n1", Classes = ["files"], Events = ["FILE_Unlink"], Paths = ["/srv/data"], Keys = ["k"],
-            Success = false, Uids = [0], Auids = [-1], From = "earliest",
+            Name = "n1",
+            Filter = new() { Classes = ["files"], Events = ["FILE_Unlink"], Paths = ["/srv/data"], Keys = ["k"], Success = false, Uids = [0], Auids = [-1] },
+            From = "earliest",
         };
         Assert.Equal(
             """{"op":"subscribe","name":"n1","classes":["files"],"events":["FILE_Unlink"],"paths":["/srv/data"],"keys":["k"],"success":false,"uids":[0],"auids":[-1],"from":"earliest"}""" + "\n",

@@ -100,19 +100,20 @@ public class RecentEventsTests
         await history.Read(50, deletes).RunWith(Sink.Seq<HistoryChunk>(), materializer);
         Assert.Equal([50L], stored.Reads);
     }
+}
 
-    private sealed class RecordingHistory : IEventHistory
+/// <summary>A stored history that only records where it was asked to read from.</summary>
+internal sealed class RecordingHistory : IEventHistory
+{
+    public List<long> Reads { get; } = [];
+
+    public Source<HistoryChunk, NotUsed> Read(long fromOffset, SubscriptionFilter filter)
     {
-        public List<long> Reads { get; } = [];
-
-        public Source<HistoryChunk, NotUsed> Read(long fromOffset, SubscriptionFilter filter)
-        {
-            Reads.Add(fromOffset);
-            return Source.Single(new HistoryChunk([], fromOffset + 49));
-        }
-
-        public Task<long> OldestOffsetAsync(CancellationToken ct) => Task.FromResult(1L);
-
-        public Task<long?> OffsetAtTimeAsync(DateTimeOffset time, CancellationToken ct) => Task.FromResult<long?>(null);
+        Reads.Add(fromOffset);
+        return Source.Single(new HistoryChunk([], fromOffset + 49));
     }
+
+    public Task<long> OldestOffsetAsync(CancellationToken ct) => Task.FromResult(1L);
+
+    public Task<long?> OffsetAtTimeAsync(DateTimeOffset time, CancellationToken ct) => Task.FromResult<long?>(null);
 }

@@ -188,7 +188,7 @@ public class SubscriberHubTests : TestKit
     public async Task The_recent_window_is_kept_only_while_a_subscriber_lags()
     {
         var recent = new RecentEvents(1 << 20);
-        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, recent: recent));
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, history: new WindowedHistory(recent, new RecordingHistory())));
         var (buffer, _) = Subscribe(hub, """{"classes":["files"]}""", bufferBytes: 4096);
 
         // Keeping up (the buffer is drained before each batch): nothing is kept.
