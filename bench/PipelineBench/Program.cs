@@ -2,7 +2,10 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using FsAudit.Actors.Events;
+using FsAudit.Actors.Persistence;
 using FsAudit.Actors.Pipeline;
+using FsAudit.Actors.Subscribers;
+using FsAudit.Engine.Classification;
 using FsAudit.Engine.Correlation;
 using FsAudit.Engine.Events;
 using FsAudit.Engine.Records;
@@ -18,6 +21,8 @@ using FsAudit.PipelineBench;
 //   gen       framing only (the harness's stand-in for recv: subtract it)
 //   parse     + NetlinkMessageReader + RecordParser.TryParseKernel (the reader thread's work)
 //   correlate + Correlator and EventBuilder on the same thread (the engine's floor, no actors)
+//   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog)
+//   encode    + events encoded into journal batches of 2048 (EventBatchEncoder, zlib as configured by default)
 //   pipeline  the real AuditPipeline (reader thread, RecordBuffer, source stage, correlator pool) into a counting sink
 // Reports records/s, events/s, CPU µs per event (Process.TotalProcessorTime), bytes allocated per event, GC counts.
 
@@ -75,6 +80,8 @@ void Measure(string stage, long n, bool print)
         "gen" => RunDirect(n, parse: false, correlate: false),
         "parse" => RunDirect(n, parse: true, correlate: false),
         "correlate" => RunDirect(n, parse: true, correlate: true),
+        "publish" => RunDirect(n, parse: true, correlate: true, consume: Publish()),
+        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode()),
         "pipeline" => RunPipeline(n),
         _ => throw new ArgumentException($"unknown stage {stage}"),
     };
@@ -92,7 +99,32 @@ void Measure(string stage, long n, bool print)
     if (stage == "pipeline" && pipelineNote != null) Console.WriteLine(pipelineNote);
 }
 
-long RunDirect(long n, bool parse, bool correlate)
+// What the hub does with every event: its subscriber line.
+static Action<List<AuditEvent>> Publish()
+{
+    var writer = new PublishedEventWriter<AuditEvent>(new AuditEventView(ClassCatalog.Empty));
+    long offset = 0;
+    return events =>
+    {
+        foreach (var e in events) writer.Write(offset++, e);
+    };
+}
+
+// What the journal sink does: encode batches of up to 2048 events.
+static Action<List<AuditEvent>> Encode()
+{
+    var encoder = new EventBatchEncoder();
+    var pending = new List<AuditEvent>(2048);
+    return events =>
+    {
+        pending.AddRange(events);
+        if (pending.Count < 2048) return;
+        encoder.Encode(pending);
+        pending.Clear();
+    };
+}
+
+long RunDirect(long n, bool parse, bool correlate, Action<List<AuditEvent>>? consume = null)
 {
     var source = new FramedSource(template, n, rate, perRead);
     var buffer = new byte[1 << 20];
@@ -110,6 +142,7 @@ long RunDirect(long n, bool parse, bool correlate)
         if (!correlate) continue;
         long now = Environment.TickCount64;
         foreach (var r in recordsOut) correlator.Add(r, now, completed);
+        consume?.Invoke(completed);
         events += completed.Count;
         completed.Clear();
     }

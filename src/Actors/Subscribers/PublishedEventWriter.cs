@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using FsAudit.Engine.Events;
 
 namespace FsAudit.Actors.Subscribers;
 
@@ -9,6 +10,8 @@ namespace FsAudit.Actors.Subscribers;
 /// </summary>
 public sealed class PublishedEventWriter<TEvent>(ISubscriptionEventView<TEvent> view) : IDisposable
 {
+    private static readonly JsonEncodedText OffsetName = JsonEncodedText.Encode("offset"),
+        EventName = JsonEncodedText.Encode("event"), ClassesName = JsonEncodedText.Encode("classes");
     private readonly ArrayBufferWriter<byte> _json = new(4096);
     private Utf8JsonWriter? _writer;
 
@@ -20,13 +23,14 @@ public sealed class PublishedEventWriter<TEvent>(ISubscriptionEventView<TEvent> 
     public PublishedEvent Write(long offset, TEvent e, EventFacts facts)
     {
         _json.ResetWrittenCount();
-        _writer ??= new Utf8JsonWriter(_json, JsonLines.WriterOptions);
+        _writer ??= new Utf8JsonWriter(_json, EventJson.WriterOptions);
         _writer.Reset(_json);
         _writer.WriteStartObject();
-        _writer.WriteNumber("offset", offset);
-        _writer.WriteString("event", facts.Name);
-        _writer.WriteStartArray("classes");
-        foreach (var c in facts.Classes) _writer.WriteStringValue(c);
+        _writer.WriteNumber(OffsetName, offset);
+        // Event and class names come from the classifier's and the catalog's tables: encoded once.
+        EncodedStrings.Write(_writer, EventName, facts.Name);
+        _writer.WriteStartArray(ClassesName);
+        foreach (var c in facts.Classes) EncodedStrings.WriteValue(_writer, c);
         _writer.WriteEndArray();
         view.WriteProperties(_writer, e);
         _writer.WriteEndObject();

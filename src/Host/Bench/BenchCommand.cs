@@ -55,6 +55,10 @@ public static class BenchCommand
             Description = "drain mode: milliseconds to sleep after a short read, as the daemon's reader does (0 = wake per datagram)",
             DefaultValueFactory = _ => 5,
         };
+        public readonly Option<string?> DaemonConfig = new("--daemon-config")
+        {
+            Description = "fsaudit mode: a HOCON file added after the bench's generated daemon config (its keys win), to measure your own settings",
+        };
         public readonly Option<bool> Json = new("--json") { Description = "print the results as one JSON document instead of the table" };
         public readonly Option<string> AuditdCache = new("--auditd-cache")
         {
@@ -70,7 +74,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.DrainCoalesce, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.DrainCoalesce, o.DaemonConfig, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -106,6 +110,7 @@ public static class BenchCommand
         int stalled = result.GetValue(o.StalledSubscribers);
         int drainCoalesce = result.GetValue(o.DrainCoalesce);
         uint backlog = result.GetValue(o.BacklogLimit);
+        string? daemonConfig = result.GetValue(o.DaemonConfig);
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
             : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
@@ -115,6 +120,8 @@ public static class BenchCommand
             : subscribers + stalled > 1000 ? "--subscribers and --stalled-subscribers together must be at most 1000"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
             : stalled > 0 && !modes.Contains(BenchMode.FsAudit) ? "--stalled-subscribers needs the fsaudit mode"
+            : daemonConfig is not null && !modes.Contains(BenchMode.FsAudit) ? "--daemon-config needs the fsaudit mode"
+            : daemonConfig is not null && !File.Exists(daemonConfig) ? $"--daemon-config: no such file {daemonConfig}"
             : null;
         if (error is not null) return null;
         return new BenchOptions
@@ -129,6 +136,7 @@ public static class BenchCommand
             Subscribers = subscribers,
             StalledSubscribers = stalled,
             DrainCoalesceMs = drainCoalesce,
+            DaemonConfig = daemonConfig is null ? null : Path.GetFullPath(daemonConfig),
             Json = result.GetValue(o.Json),
             AuditdCache = result.GetValue(o.AuditdCache) ?? "/var/cache/fsaudit-bench",
         };

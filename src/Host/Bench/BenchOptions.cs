@@ -70,6 +70,8 @@ public sealed record BenchOptions
     public int StalledSubscribers { get; init; }
     /// <summary>drain mode: sleep this long after a short read (0 = read every datagram as it arrives).</summary>
     public int DrainCoalesceMs { get; init; } = 5;
+    /// <summary>fsaudit mode: a HOCON file appended to the generated daemon config (later keys win).</summary>
+    public string? DaemonConfig { get; init; }
     public bool Json { get; init; }
     /// <summary>Where Debian's auditd packages are downloaded and unpacked (never installed).</summary>
     public string AuditdCache { get; init; } = "/var/cache/fsaudit-bench";

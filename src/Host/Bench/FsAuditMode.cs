@@ -50,8 +50,14 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
         string config = Path.Combine(context.WorkDirectory, "fsaudit-bench.conf");
         string state = Path.Combine(context.WorkDirectory, "fsaudit-state");
         Directory.CreateDirectory(state);
-        await File.WriteAllTextAsync(config, Config(context.LoadDirectory, state, SocketPath, context.Options,
-            context.Kernel.GetStatus().Failure), ct);
+        string text = Config(context.LoadDirectory, state, SocketPath, context.Options, context.Kernel.GetStatus().Failure);
+        if (context.Options.DaemonConfig is { } extra)
+        {
+            // Appended: HOCON merges objects and the later value of a key wins.
+            text += $"\n# --daemon-config {extra}\n" + await File.ReadAllTextAsync(extra, ct) + "\n";
+            context.Log($"daemon config extended with {extra}");
+        }
+        await File.WriteAllTextAsync(config, text, ct);
 
         var psi = SelfProcess.StartInfo(["run", "--config", config]);
         psi.RedirectStandardOutput = true;

@@ -76,6 +76,24 @@ public class BenchOptionsTests
         Assert.Contains("at most 1000", error);
     }
 
+    [Fact]
+    public void Daemon_config_must_exist_and_needs_the_fsaudit_mode()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var o = BenchCommand.Parse(["--modes", "fsaudit", "--daemon-config", file], out var error);
+            Assert.Null(error);
+            Assert.Equal(Path.GetFullPath(file), o!.DaemonConfig);
+            Assert.Null(BenchCommand.Parse(["--modes", "drain", "--daemon-config", file], out error));
+            Assert.Contains("--daemon-config needs the fsaudit mode", error);
+            Assert.Null(BenchCommand.Parse(["--modes", "fsaudit", "--daemon-config", file + ".missing"], out error));
+            Assert.Contains("no such file", error);
+            Assert.Null(BenchCommand.Parse([], out _)!.DaemonConfig);
+        }
+        finally { File.Delete(file); }
+    }
+
     [Theory]
     [InlineData("none", 2)]
     [InlineData("rename", 3)]
