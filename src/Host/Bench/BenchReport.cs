@@ -33,7 +33,8 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                     $"backlog_limit {o.BacklogLimit}, backlog_wait_time {o.BacklogWaitTime}" +
                     (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
                     (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") +
-                    (o.Modes.Contains(BenchMode.Drain) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
+                    (o.Modes.Contains(BenchMode.Drain) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") +
+                    (o.DaemonConfig is { } extra ? $", daemon config + {extra}" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
         var rows = Results.Select(Row).ToList();
         var widths = Header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         w.WriteLine(Line(Header, widths));
@@ -98,6 +99,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("subscribers", Options.Subscribers);
         w.WriteNumber("stalled_subscribers", Options.StalledSubscribers);
         w.WriteNumber("drain_coalesce_ms", Options.DrainCoalesceMs);
+        if (Options.DaemonConfig is { } extra) w.WriteString("daemon_config", extra); else w.WriteNull("daemon_config");
         w.WriteEndObject();
         w.WriteBoolean("interrupted", Interrupted);
         w.WriteStartArray("results");

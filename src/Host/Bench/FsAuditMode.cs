@@ -45,6 +45,10 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
 
     private static string Quote(string s) => JsonSerializer.Serialize(s);
 
+    /// <summary>The generated config with the user's HOCON after it: objects merge and the later value of a key wins.</summary>
+    public static string WithDaemonConfig(string generated, string path, string content) =>
+        generated + $"\n# --daemon-config {path}\n" + content + "\n";
+
     public async Task StartAsync(CancellationToken ct)
     {
         string config = Path.Combine(context.WorkDirectory, "fsaudit-bench.conf");
@@ -53,8 +57,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
         string text = Config(context.LoadDirectory, state, SocketPath, context.Options, context.Kernel.GetStatus().Failure);
         if (context.Options.DaemonConfig is { } extra)
         {
-            // Appended: HOCON merges objects and the later value of a key wins.
-            text += $"\n# --daemon-config {extra}\n" + await File.ReadAllTextAsync(extra, ct) + "\n";
+            text = WithDaemonConfig(text, extra, await File.ReadAllTextAsync(extra, ct));
             context.Log($"daemon config extended with {extra}");
         }
         await File.WriteAllTextAsync(config, text, ct);

@@ -89,5 +89,22 @@ public class BenchFiguresTests
         Assert.Equal(3, results.GetArrayLength());
         Assert.Equal("no apt", results[2].GetProperty("error").GetString());
         Assert.Equal(0.95, doc.RootElement.GetProperty("ratios")[0].GetProperty("fsaudit_vs_drain").GetDouble(), 6);
+        Assert.DoesNotContain("daemon config", table);
+    }
+
+    [Fact]
+    public void A_daemon_config_is_named_in_the_report()
+    {
+        var options = new BenchOptions { Writers = [1], Modes = [BenchMode.FsAudit], DaemonConfig = "/tmp/mine.conf" };
+        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options, [R(BenchMode.FsAudit, 1, 9_500)], Interrupted: false);
+        var text = new StringWriter();
+        report.WriteTable(text);
+        Assert.Contains("daemon config + /tmp/mine.conf", text.ToString());
+        using var json = new MemoryStream();
+        report.WriteJson(json);
+        using var doc = JsonDocument.Parse(json.ToArray());
+        var found = doc.RootElement.EnumerateObject().SelectMany(p => p.Value.ValueKind == JsonValueKind.Object ? p.Value.EnumerateObject() : [])
+            .Where(p => p.Name == "daemon_config").Select(p => p.Value.GetString()).Single();
+        Assert.Equal("/tmp/mine.conf", found);
     }
 }

@@ -112,6 +112,24 @@ public class BenchPartsTests
     }
 
     [Fact]
+    public void A_daemon_config_overrides_the_generated_one_key_by_key()
+    {
+        string dir = Directory.CreateTempSubdirectory("fsaudit-bench-conf-").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "bench.conf");
+            string generated = FsAuditMode.Config(dir + "/load", dir + "/state", dir + "/s.sock", new BenchOptions(), foundFailure: 0);
+            File.WriteAllText(file, FsAuditMode.WithDaemonConfig(generated, "mine.conf",
+                "fsaudit.journal.snapshot-every = 1000\nfsaudit { kernel.backlog-limit = 8192 }"));
+            var settings = ConfigLoader.Load(file);
+            Assert.Equal(1000, settings.Journal.SnapshotEvery);
+            Assert.Equal(8192u, settings.Kernel.BacklogLimit); // the user's value wins over the generated one
+            Assert.Equal(dir + "/load", Assert.Single(settings.Watches).Path); // the rest of the generated config stays
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void Pipeline_counters_are_read_from_a_status_line()
     {
         using var doc = JsonDocument.Parse("""{"type":"status","pipeline":{"records_read":120,"events":20,"reader_failure":null}}""");
