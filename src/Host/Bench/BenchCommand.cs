@@ -55,6 +55,11 @@ public static class BenchCommand
             Description = "drain mode: milliseconds to sleep after a short read, as the daemon's reader does (0 = wake per datagram)",
             DefaultValueFactory = _ => 5,
         };
+        public readonly Option<int> Rounds = new("--rounds", "-r")
+        {
+            Description = "measure every mode this many times, alternating; ratios per round and their median (the machine is noisy)",
+            DefaultValueFactory = _ => 1,
+        };
         public readonly Option<string?> DaemonConfig = new("--daemon-config")
         {
             Description = "fsaudit mode: a HOCON file added after the bench's generated daemon config (its keys win), to measure your own settings",
@@ -74,7 +79,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.DrainCoalesce, o.DaemonConfig, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.DrainCoalesce, o.Rounds, o.DaemonConfig, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -111,12 +116,14 @@ public static class BenchCommand
         int drainCoalesce = result.GetValue(o.DrainCoalesce);
         uint backlog = result.GetValue(o.BacklogLimit);
         string? daemonConfig = result.GetValue(o.DaemonConfig);
+        int rounds = result.GetValue(o.Rounds);
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
             : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
             : backlog < 1 ? "--backlog-limit must be at least 1"
             : stalled is < 0 or > 1000 ? "--stalled-subscribers must be from 0 to 1000"
             : drainCoalesce is < 0 or > 100 ? "--drain-coalesce must be from 0 to 100 (milliseconds)"
+            : rounds is < 1 or > 50 ? "--rounds must be from 1 to 50"
             : subscribers + stalled > 1000 ? "--subscribers and --stalled-subscribers together must be at most 1000"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
             : stalled > 0 && !modes.Contains(BenchMode.FsAudit) ? "--stalled-subscribers needs the fsaudit mode"
@@ -136,6 +143,7 @@ public static class BenchCommand
             Subscribers = subscribers,
             StalledSubscribers = stalled,
             DrainCoalesceMs = drainCoalesce,
+            Rounds = rounds,
             DaemonConfig = daemonConfig is null ? null : Path.GetFullPath(daemonConfig),
             Json = result.GetValue(o.Json),
             AuditdCache = result.GetValue(o.AuditdCache) ?? "/var/cache/fsaudit-bench",

@@ -34,32 +34,40 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                     (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
                     (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") +
                     (o.Modes.Contains(BenchMode.Drain) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") +
-                    (o.DaemonConfig is { } extra ? $", daemon config + {extra}" : "") + (Interrupted ? " (INTERRUPTED)" : ""));
-        var rows = Results.Select(Row).ToList();
-        var widths = Header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        w.WriteLine(Line(Header, widths));
+                    (o.DaemonConfig is { } extra ? $", daemon config + {extra}" : "") + (o.Rounds > 1 ? $", {o.Rounds} rounds" : "") +
+                    (Interrupted ? " (INTERRUPTED)" : ""));
+        bool rounds = o.Rounds > 1;
+        string[] header = rounds ? ["round", .. Header] : Header;
+        var rows = Results.Select(r => rounds ? [Int(r.Round), .. Row(r)] : Row(r)).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        w.WriteLine(Line(header, widths, leftColumn: rounds ? 1 : 0));
         w.WriteLine(string.Join("  ", widths.Select(n => new string('-', n))));
-        foreach (var r in rows) w.WriteLine(Line(r, widths));
+        foreach (var r in rows) w.WriteLine(Line(r, widths, leftColumn: rounds ? 1 : 0));
         foreach (var r in Results)
         {
-            if (r.Error is not null) w.WriteLine($"  {r.Mode.Name()} x{r.Writers}: {r.Error}");
-            if (r.WorkerErrors > 0) w.WriteLine($"  {r.Mode.Name()} x{r.Writers}: {r.WorkerErrors} writer syscalls failed");
-            foreach (var n in r.Notes) w.WriteLine($"  {r.Mode.Name()} x{r.Writers}: {n}");
+            string label = $"{r.Mode.Name()} x{r.Writers}" + (rounds ? $" round {r.Round}" : "");
+            if (r.Error is not null) w.WriteLine($"  {label}: {r.Error}");
+            if (r.WorkerErrors > 0) w.WriteLine($"  {label}: {r.WorkerErrors} writer syscalls failed");
+            foreach (var n in r.Notes) w.WriteLine($"  {label}: {n}");
         }
         foreach (var ratio in Ratios)
         {
+            string Each(Func<BenchRatios, double?> pick) => ratio.PerRound.Count > 1
+                ? " (median of " + string.Join(", ", ratio.PerRound.Select(pick).OfType<double>().Select(x => x.ToString("0.00", CultureInfo.InvariantCulture))) + ")"
+                : "";
             var parts = new List<string>();
-            if (ratio.FsAuditVsDrain is { } d) parts.Add($"fsaudit/drain {d:0.00}");
-            if (ratio.FsAuditVsAuditd is { } a) parts.Add($"fsaudit/auditd {a:0.00}");
-            if (ratio.FsAuditVsAuditdNoLog is { } n) parts.Add($"fsaudit/auditd-nolog {n:0.00}");
+            if (ratio.FsAuditVsDrain is { } d) parts.Add($"fsaudit/drain {d:0.00}{Each(r => r.FsAuditVsDrain)}");
+            if (ratio.FsAuditVsAuditd is { } a) parts.Add($"fsaudit/auditd {a:0.00}{Each(r => r.FsAuditVsAuditd)}");
+            if (ratio.FsAuditVsAuditdNoLog is { } n) parts.Add($"fsaudit/auditd-nolog {n:0.00}{Each(r => r.FsAuditVsAuditdNoLog)}");
             if (parts.Count > 0) w.WriteLine($"ratios (iterations/s), {ratio.Writers} writer(s): {string.Join(", ", parts)}");
         }
         foreach (var t in Targets)
             w.WriteLine($"target {(t.Met ? "MET   " : "MISSED")} {t.Writers} writer(s): {t.Target}: {t.Actual}");
     }
 
-    private static string Line(IReadOnlyList<string> cells, int[] widths) =>
-        string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+    /// <summary>Cells right-aligned, except the mode name (column <paramref name="leftColumn"/>).</summary>
+    private static string Line(IReadOnlyList<string> cells, int[] widths, int leftColumn = 0) =>
+        string.Join("  ", cells.Select((c, i) => i == leftColumn ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
 
     private static string[] Row(BenchResult r)
     {
@@ -99,6 +107,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("subscribers", Options.Subscribers);
         w.WriteNumber("stalled_subscribers", Options.StalledSubscribers);
         w.WriteNumber("drain_coalesce_ms", Options.DrainCoalesceMs);
+        w.WriteNumber("rounds", Options.Rounds);
         if (Options.DaemonConfig is { } extra) w.WriteString("daemon_config", extra); else w.WriteNull("daemon_config");
         w.WriteEndObject();
         w.WriteBoolean("interrupted", Interrupted);
@@ -108,6 +117,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             w.WriteStartObject();
             w.WriteString("mode", r.Mode.Name());
             w.WriteNumber("writers", r.Writers);
+            w.WriteNumber("round", r.Round);
             if (r.Error is not null) w.WriteString("error", r.Error);
             else
             {
@@ -144,6 +154,16 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             Opt(w, "fsaudit_vs_drain", r.FsAuditVsDrain);
             Opt(w, "fsaudit_vs_auditd", r.FsAuditVsAuditd);
             Opt(w, "fsaudit_vs_auditd_nolog", r.FsAuditVsAuditdNoLog);
+            w.WriteStartArray("per_round"); // the single rounds; the figures above are their medians
+            foreach (var p in r.PerRound)
+            {
+                w.WriteStartObject();
+                Opt(w, "fsaudit_vs_drain", p.FsAuditVsDrain);
+                Opt(w, "fsaudit_vs_auditd", p.FsAuditVsAuditd);
+                Opt(w, "fsaudit_vs_auditd_nolog", p.FsAuditVsAuditdNoLog);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         w.WriteEndArray();

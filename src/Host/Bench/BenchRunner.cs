@@ -60,25 +60,29 @@ public sealed class BenchRunner
         var restoreProblems = new List<string>();
         try
         {
-            foreach (int writers in _options.Writers)
-                foreach (var mode in _options.Modes)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    string work = Path.Combine(root, $"{mode.Name()}-{writers}");
-                    Directory.CreateDirectory(work);
-                    var context = new ModeContext(_kernel, _options, load, work, rule, Say);
-                    BenchResult result;
-                    try
+            for (int round = 1; round <= _options.Rounds; round++)
+            {
+                if (_options.Rounds > 1) Say($"round {round} of {_options.Rounds}");
+                foreach (int writers in _options.Writers)
+                    foreach (var mode in _options.Modes)
                     {
-                        result = await MeasureAsync(mode, writers, context, ct);
+                        ct.ThrowIfCancellationRequested();
+                        string work = Path.Combine(root, $"{mode.Name()}-{writers}-r{round}");
+                        Directory.CreateDirectory(work);
+                        var context = new ModeContext(_kernel, _options, load, work, rule, Say);
+                        BenchResult result;
+                        try
+                        {
+                            result = await MeasureAsync(mode, writers, context, ct);
+                        }
+                        finally
+                        {
+                            var problems = keeper.Restore();
+                            restoreProblems.AddRange(problems.Select(p => $"after {mode.Name()} x{writers} (round {round}): {p}"));
+                        }
+                        results.Add(result with { Round = round });
                     }
-                    finally
-                    {
-                        var problems = keeper.Restore();
-                        restoreProblems.AddRange(problems.Select(p => $"after {mode.Name()} x{writers}: {p}"));
-                    }
-                    results.Add(result);
-                }
+            }
         }
         finally
         {

@@ -7,10 +7,72 @@ namespace FsAudit.Tests.Bench;
 
 public class BenchFiguresTests
 {
-    private static BenchResult R(BenchMode mode, int writers, double rate, long? lost = 0, long? rss = null, string? error = null) => new()
+    private static BenchResult R(BenchMode mode, int writers, double rate, long? lost = 0, long? rss = null, string? error = null, int round = 1) => new()
     {
-        Mode = mode, Writers = writers, IterationsPerSecond = rate, KernelLost = lost, PeakRssBytes = rss, Error = error,
+        Mode = mode, Writers = writers, IterationsPerSecond = rate, KernelLost = lost, PeakRssBytes = rss, Error = error, Round = round,
     };
+
+    [Theory]
+    [InlineData(new double[] { 0.8 }, 0.8)]
+    [InlineData(new double[] { 0.9, 0.7, 0.8 }, 0.8)]
+    [InlineData(new double[] { 1.0, 0.7, 0.8, 0.95 }, 0.875)]
+    public void Median_is_the_middle_value_or_the_mean_of_the_middle_two(double[] values, double expected)
+    {
+        Assert.Equal(expected, BenchRatios.Median(values.Select(v => (double?)v).Concat([null]))!.Value, 9);
+        Assert.Null(BenchRatios.Median([null]));
+    }
+
+    [Fact]
+    public void Rounds_give_one_ratio_each_and_their_median_decides()
+    {
+        const long mb = 1024 * 1024;
+        var results = new[]
+        {
+            R(BenchMode.Drain, 2, 20_000, round: 1), R(BenchMode.FsAudit, 2, 16_000, rss: 150 * mb, round: 1), // 0.80
+            R(BenchMode.Drain, 2, 20_000, round: 2), R(BenchMode.FsAudit, 2, 19_000, rss: 210 * mb, round: 2), // 0.95
+            R(BenchMode.Drain, 2, 10_000, round: 3), R(BenchMode.FsAudit, 2, 9_200, lost: 3, rss: 160 * mb, round: 3), // 0.92
+        };
+        var ratio = Assert.Single(BenchRatios.Compute(results));
+        Assert.Equal([0.80, 0.95, 0.92], ratio.PerRound.Select(r => Math.Round(r.FsAuditVsDrain!.Value, 2)));
+        Assert.Equal(0.92, ratio.FsAuditVsDrain!.Value, 6); // the median, not the ratio of summed rates (0.885)
+
+        var checks = TargetCheck.Evaluate(results, 4096);
+        var drain = Assert.Single(checks, c => c.Target.Contains("drain"));
+        Assert.True(drain.Met);
+        Assert.Contains("median of 0.80, 0.95, 0.92", drain.Actual);
+        // Lost and RSS must hold in every round: the worst one decides.
+        var lost = Assert.Single(checks, c => c.Target.Contains("lost"));
+        Assert.False(lost.Met);
+        Assert.Equal("3 lost (worst of 3 rounds)", lost.Actual);
+        var rss = Assert.Single(checks, c => c.Target.Contains("RSS"));
+        Assert.False(rss.Met);
+        Assert.StartsWith("210 MB", rss.Actual);
+    }
+
+    [Fact]
+    public void The_report_shows_rounds_when_there_are_several()
+    {
+        var options = new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit], Rounds = 2 };
+        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options,
+            [R(BenchMode.Drain, 1, 10_000, round: 1), R(BenchMode.FsAudit, 1, 9_000, round: 1) with { Notes = ["n1"] },
+             R(BenchMode.Drain, 1, 10_000, round: 2), R(BenchMode.FsAudit, 1, 8_000, round: 2)],
+            Interrupted: false);
+        var text = new StringWriter();
+        report.WriteTable(text);
+        string table = text.ToString();
+        Assert.Contains("round  mode", table);
+        Assert.Contains(", 2 rounds", table);
+        Assert.Contains("fsaudit/drain 0.85 (median of 0.90, 0.80)", table);
+        Assert.Contains("fsaudit x1 round 1: n1", table);
+
+        using var json = new MemoryStream();
+        report.WriteJson(json);
+        using var doc = JsonDocument.Parse(json.ToArray());
+        Assert.Equal(2, doc.RootElement.GetProperty("options").GetProperty("rounds").GetInt32());
+        Assert.Equal(2, doc.RootElement.GetProperty("results")[3].GetProperty("round").GetInt32());
+        var perRound = doc.RootElement.GetProperty("ratios")[0].GetProperty("per_round");
+        Assert.Equal(0.8, perRound[1].GetProperty("fsaudit_vs_drain").GetDouble(), 6);
+    }
 
     [Fact]
     public void Ratios_compare_fsaudit_with_each_reader_per_writer_count()

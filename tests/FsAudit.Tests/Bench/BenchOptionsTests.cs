@@ -17,6 +17,7 @@ public class BenchOptionsTests
         Assert.Equal(10, o.Seconds);
         Assert.Equal(WorkloadMix.None, o.Mix);
         Assert.Equal(5, o.DrainCoalesceMs); // the daemon's default read-coalesce
+        Assert.Equal(1, o.Rounds);
         Assert.False(o.Json);
     }
 
@@ -24,7 +25,7 @@ public class BenchOptionsTests
     public void Every_option_is_read()
     {
         var o = BenchCommand.Parse(["--writers", "2,1,2", "--seconds", "15", "--bytes", "4096", "--mix", "rename,chmod",
-            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--stalled-subscribers", "2", "--drain-coalesce", "0", "--json",
+            "--modes", "fsaudit,drain", "--backlog-limit", "8192", "--backlog-wait-time", "500", "--subscribers", "3", "--stalled-subscribers", "2", "--drain-coalesce", "0", "--rounds", "3", "--json",
             "--auditd-cache", "/tmp/x"], out var error);
         Assert.Null(error);
         Assert.NotNull(o);
@@ -38,6 +39,7 @@ public class BenchOptionsTests
         Assert.Equal(3, o.Subscribers);
         Assert.Equal(2, o.StalledSubscribers);
         Assert.Equal(0, o.DrainCoalesceMs);
+        Assert.Equal(3, o.Rounds);
         Assert.True(o.Json);
         Assert.Equal("/tmp/x", o.AuditdCache);
     }
@@ -54,6 +56,8 @@ public class BenchOptionsTests
     [InlineData("--subscribers", "1001", "--subscribers")]
     [InlineData("--stalled-subscribers", "-1", "--stalled-subscribers")]
     [InlineData("--drain-coalesce", "101", "--drain-coalesce")]
+    [InlineData("--rounds", "0", "--rounds")]
+    [InlineData("--rounds", "51", "--rounds")]
     [InlineData("--backlog-limit", "0", "--backlog-limit")]
     [InlineData("--seconds", "ten", "ten")]
     public void Bad_values_are_refused_with_a_message_naming_them(string option, string value, string expected)
