@@ -61,8 +61,9 @@ public static class EventBatchCodec
         // Inflated batches are megabytes: a pooled buffer keeps catch-up reads from filling the large-object heap
         // with garbage that only a gen2 collection returns (it took a lagging daemon's heap to 280 MB). Nothing
         // decoded refers to the buffer: records copy their text out.
-        byte[] plain = ArrayPool<byte>.Shared.Rent(InflatedSize(payload));
-        try { return DecodeEvents(header, Inflate(payload, plain)); }
+        int size = InflatedSize(payload);
+        byte[] plain = ArrayPool<byte>.Shared.Rent(size);
+        try { return DecodeEvents(header, Inflate(payload, plain, size)); }
         finally { ArrayPool<byte>.Shared.Return(plain); }
     }
 
@@ -116,10 +117,12 @@ public static class EventBatchCodec
         return HeaderSize + length;
     }
 
-    /// <summary>The payload with its events part inflated into <paramref name="plain"/> (header copied, compressed flag kept).</summary>
-    private static unsafe ReadOnlySpan<byte> Inflate(ReadOnlySpan<byte> payload, byte[] plain)
+    /// <summary>
+    /// The payload with its events part inflated into the first <paramref name="size"/> bytes (<see cref="InflatedSize"/>)
+    /// of <paramref name="plain"/> (header copied, compressed flag kept).
+    /// </summary>
+    private static unsafe ReadOnlySpan<byte> Inflate(ReadOnlySpan<byte> payload, byte[] plain, int size)
     {
-        int size = InflatedSize(payload);
         payload[..HeaderSize].CopyTo(plain);
         var compressed = payload[(HeaderSize + 4)..];
         try

@@ -115,8 +115,7 @@ public sealed class JournalReader
 
     /// <summary>Stored batches from row <paramref name="fromSequenceNr"/> through <paramref name="toSequenceNr"/>, as stored now.</summary>
     public Source<(long SequenceNr, StoredBatch Batch), NotUsed> CurrentBatches(long fromSequenceNr, long toSequenceNr) =>
-        _query.CurrentEventsByPersistenceId(EventJournalActor.Id, fromSequenceNr, toSequenceNr)
-            .Select(e => (e.SequenceNr, EventBatchCodec.Decode(Payload(e))));
+        CurrentPayloads(fromSequenceNr, toSequenceNr).Select(r => (r.SequenceNr, EventBatchCodec.Decode(r.Payload)));
 
     /// <summary>Stored batches as they are in the journal (compressed), for callers that decode elsewhere.</summary>
     public Source<(long SequenceNr, byte[] Payload), NotUsed> CurrentPayloads(long fromSequenceNr, long toSequenceNr) =>

@@ -13,12 +13,14 @@ public static partial class ThreadNice
     private const int PrioProcess = 0;
 
     /// <summary>Sets the calling thread's nice value; null on success, otherwise why it failed (lowering needs CAP_SYS_NICE).</summary>
-    public static string? TrySetCurrentThread(int nice)
+    public static string? TrySetCurrentThread(int nice) => TrySet(CurrentThreadId(), nice);
+
+    /// <summary>Sets the nice value of thread <paramref name="tid"/> of this process; null on success, otherwise why not.</summary>
+    public static string? TrySet(int tid, int nice)
     {
         if (!OperatingSystem.IsLinux()) return "thread nice values need Linux";
         try
         {
-            int tid = gettid();
             if (setpriority(PrioProcess, (uint)tid, nice) == 0) return null;
             int errno = Marshal.GetLastPInvokeError();
             return $"setpriority(PRIO_PROCESS, tid {tid}, {nice}) failed: {Engine.Kernel.Errno.Name(errno) ?? "errno " + errno}";
@@ -29,30 +31,18 @@ public static partial class ThreadNice
         }
     }
 
-    /// <summary>Sets the nice value of thread <paramref name="tid"/> of this process; null on success, otherwise why not.</summary>
-    public static string? TrySet(int tid, int nice)
-    {
-        if (!OperatingSystem.IsLinux()) return "thread nice values need Linux";
-        if (setpriority(PrioProcess, (uint)tid, nice) == 0) return null;
-        int errno = Marshal.GetLastPInvokeError();
-        return $"setpriority(PRIO_PROCESS, tid {tid}, {nice}) failed: {Engine.Kernel.Errno.Name(errno) ?? "errno " + errno}";
-    }
+    /// <summary>The calling thread's nice value; null when it cannot be read.</summary>
+    public static int? CurrentThread() => Get(CurrentThreadId());
 
-    /// <summary>The nice value of thread <paramref name="tid"/>; null when it cannot be read (e.g. the thread ended).</summary>
+    /// <summary>
+    /// The nice value of thread <paramref name="tid"/>; null when it cannot be read (e.g. the thread ended).
+    /// getpriority can legitimately return -1: errno tells.
+    /// </summary>
     public static int? Get(int tid)
     {
         if (!OperatingSystem.IsLinux()) return null;
         Marshal.SetLastPInvokeError(0);
         int value = getpriority(PrioProcess, (uint)tid);
-        return value == -1 && Marshal.GetLastPInvokeError() != 0 ? null : value;
-    }
-
-    /// <summary>The calling thread's nice value (getpriority can legitimately return -1: errno tells).</summary>
-    public static int? CurrentThread()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        Marshal.SetLastPInvokeError(0);
-        int value = getpriority(PrioProcess, (uint)gettid());
         return value == -1 && Marshal.GetLastPInvokeError() != 0 ? null : value;
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -13,6 +14,24 @@ public static class JsonLines
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
     };
+
+    /// <summary>Writes <c>"name":[...]</c> when there are values, nothing otherwise (filters show only the fields that are set).</summary>
+    public static void ArrayIfAny(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0) return;
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    /// <summary>The same for ids (uids, auids), whatever integer type holds them.</summary>
+    public static void ArrayIfAny<T>(Utf8JsonWriter w, string name, IReadOnlyList<T> values) where T : IBinaryInteger<T>
+    {
+        if (values.Count == 0) return;
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(long.CreateTruncating(v));
+        w.WriteEndArray();
+    }
 
     /// <summary>One line: the object written by <paramref name="body"/> followed by '\n'.</summary>
     public static byte[] Object(Action<Utf8JsonWriter> body)

@@ -78,30 +78,14 @@ public sealed class SubscriptionFilter
     public void WriteJson(Utf8JsonWriter w)
     {
         w.WriteStartObject();
-        WriteStrings(w, "classes", Classes);
-        WriteStrings(w, "events", Events);
-        WriteStrings(w, "paths", Paths);
-        WriteStrings(w, "keys", Keys);
+        JsonLines.ArrayIfAny(w, "classes", Classes);
+        JsonLines.ArrayIfAny(w, "events", Events);
+        JsonLines.ArrayIfAny(w, "paths", Paths);
+        JsonLines.ArrayIfAny(w, "keys", Keys);
         if (Success is { } s) w.WriteBoolean("success", s);
-        WriteIds(w, "uids", Uids);
-        WriteIds(w, "auids", Auids);
+        JsonLines.ArrayIfAny(w, "uids", Uids);
+        JsonLines.ArrayIfAny(w, "auids", Auids);
         w.WriteEndObject();
-    }
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    private static void WriteIds(Utf8JsonWriter w, string name, IReadOnlyList<uint> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
     }
 
     public override string ToString()

@@ -18,21 +18,20 @@ public sealed class SubscriberClients(string socketPath, int count, int stalled 
 
     public async Task StartAsync(CancellationToken ct)
     {
-        for (int i = 0; i < count; i++)
+        await SubscribeAsync(_clients, count, "bench", ct);
+        await SubscribeAsync(_stalled, stalled, "bench-stalled", ct);
+        foreach (var c in _clients.Where(c => c.Refused is null)) c.Reading = c.ReadAsync(_stop.Token);
+    }
+
+    private async Task SubscribeAsync(List<Client> into, int n, string prefix, CancellationToken ct)
+    {
+        for (int i = 0; i < n; i++)
         {
-            var client = new Client($"bench-{i}");
-            _clients.Add(client);
+            var client = new Client($"{prefix}-{i}");
+            into.Add(client);
             await client.SubscribeAsync(socketPath, ct);
             if (client.Refused is not null) break; // the same answer for the others
         }
-        for (int i = 0; i < stalled; i++)
-        {
-            var client = new Client($"bench-stalled-{i}");
-            _stalled.Add(client);
-            await client.SubscribeAsync(socketPath, ct);
-            if (client.Refused is not null) break;
-        }
-        foreach (var c in _clients.Where(c => c.Refused is null)) c.Reading = c.ReadAsync(_stop.Token);
     }
 
     /// <summary>Waits (bounded) for the daemon to close the streams, then reports what each received.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FsAudit.Actors.Subscribers;
 
 namespace FsAudit.Host.Verbs;
 
@@ -20,29 +21,13 @@ public sealed record FilterFields
     /// <summary>Writes the fields that are set into the current JSON object of a subscribe request.</summary>
     public void Write(Utf8JsonWriter w)
     {
-        Strings(w, "classes", Classes);
-        Strings(w, "events", Events);
+        JsonLines.ArrayIfAny(w, "classes", Classes);
+        JsonLines.ArrayIfAny(w, "events", Events);
         // Relative paths are made absolute against the caller's working directory.
-        Strings(w, "paths", Paths.Select(p => Path.IsPathRooted(p) ? p : Path.GetFullPath(p)).ToList());
-        Strings(w, "keys", Keys);
+        JsonLines.ArrayIfAny(w, "paths", Paths.Select(p => Path.IsPathRooted(p) ? p : Path.GetFullPath(p)).ToList());
+        JsonLines.ArrayIfAny(w, "keys", Keys);
         if (Success is { } s) w.WriteBoolean("success", s);
-        Ids(w, "uids", Uids);
-        Ids(w, "auids", Auids);
-    }
-
-    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteStringValue(v);
-        w.WriteEndArray();
-    }
-
-    private static void Ids(Utf8JsonWriter w, string name, IReadOnlyList<long> values)
-    {
-        if (values.Count == 0) return;
-        w.WriteStartArray(name);
-        foreach (var v in values) w.WriteNumberValue(v);
-        w.WriteEndArray();
+        JsonLines.ArrayIfAny(w, "uids", Uids);
+        JsonLines.ArrayIfAny(w, "auids", Auids);
     }
 }

@@ -12,6 +12,17 @@ public class BenchFiguresTests
         Mode = mode, Writers = writers, IterationsPerSecond = rate, KernelLost = lost, PeakRssBytes = rss, Error = error, Round = round,
     };
 
+    /// <summary>The report of <paramref name="results"/> as its table and its JSON.</summary>
+    private static (string Table, JsonDocument Json) Render(BenchOptions options, params BenchResult[] results)
+    {
+        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options, results, Interrupted: false);
+        var text = new StringWriter();
+        report.WriteTable(text);
+        using var json = new MemoryStream();
+        report.WriteJson(json);
+        return (text.ToString(), JsonDocument.Parse(json.ToArray()));
+    }
+
     [Theory]
     [InlineData(new double[] { 0.8 }, 0.8)]
     [InlineData(new double[] { 0.9, 0.7, 0.8 }, 0.8)]
@@ -52,22 +63,14 @@ public class BenchFiguresTests
     [Fact]
     public void The_report_shows_rounds_when_there_are_several()
     {
-        var options = new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit], Rounds = 2 };
-        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options,
-            [R(BenchMode.Drain, 1, 10_000, round: 1), R(BenchMode.FsAudit, 1, 9_000, round: 1) with { Notes = ["n1"] },
-             R(BenchMode.Drain, 1, 10_000, round: 2), R(BenchMode.FsAudit, 1, 8_000, round: 2)],
-            Interrupted: false);
-        var text = new StringWriter();
-        report.WriteTable(text);
-        string table = text.ToString();
+        var (table, json) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit], Rounds = 2 },
+            R(BenchMode.Drain, 1, 10_000, round: 1), R(BenchMode.FsAudit, 1, 9_000, round: 1) with { Notes = ["n1"] },
+            R(BenchMode.Drain, 1, 10_000, round: 2), R(BenchMode.FsAudit, 1, 8_000, round: 2));
+        using var doc = json;
         Assert.Contains("round  mode", table);
         Assert.Contains(", 2 rounds", table);
         Assert.Contains("fsaudit/drain 0.85 (median of 0.90, 0.80)", table);
         Assert.Contains("fsaudit x1 round 1: n1", table);
-
-        using var json = new MemoryStream();
-        report.WriteJson(json);
-        using var doc = JsonDocument.Parse(json.ToArray());
         Assert.Equal(2, doc.RootElement.GetProperty("options").GetProperty("rounds").GetInt32());
         Assert.Equal(2, doc.RootElement.GetProperty("results")[3].GetProperty("round").GetInt32());
         var perRound = doc.RootElement.GetProperty("ratios")[0].GetProperty("per_round");
@@ -132,21 +135,13 @@ public class BenchFiguresTests
     [Fact]
     public void The_report_prints_a_row_per_result_and_valid_json()
     {
-        var options = new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit] };
-        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options,
-            [R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_500) with { Notes = ["a note"] }, R(BenchMode.Auditd, 1, 0, error: "no apt")],
-            Interrupted: false);
-        var text = new StringWriter();
-        report.WriteTable(text);
-        string table = text.ToString();
+        var (table, json) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit] },
+            R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_500) with { Notes = ["a note"] }, R(BenchMode.Auditd, 1, 0, error: "no apt"));
+        using var doc = json;
         Assert.Contains("fsaudit/drain 0.95", table);
         Assert.Contains("a note", table);
         Assert.Contains("no apt", table);
         Assert.Contains("9,500", table);
-
-        using var json = new MemoryStream();
-        report.WriteJson(json);
-        using var doc = JsonDocument.Parse(json.ToArray());
         var results = doc.RootElement.GetProperty("results");
         Assert.Equal(3, results.GetArrayLength());
         Assert.Equal("no apt", results[2].GetProperty("error").GetString());
@@ -157,16 +152,11 @@ public class BenchFiguresTests
     [Fact]
     public void A_daemon_config_is_named_in_the_report()
     {
-        var options = new BenchOptions { Writers = [1], Modes = [BenchMode.FsAudit], DaemonConfig = "/tmp/mine.conf" };
-        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10"), options, [R(BenchMode.FsAudit, 1, 9_500)], Interrupted: false);
-        var text = new StringWriter();
-        report.WriteTable(text);
-        Assert.Contains("daemon config + /tmp/mine.conf", text.ToString());
-        using var json = new MemoryStream();
-        report.WriteJson(json);
-        using var doc = JsonDocument.Parse(json.ToArray());
-        var found = doc.RootElement.EnumerateObject().SelectMany(p => p.Value.ValueKind == JsonValueKind.Object ? p.Value.EnumerateObject() : [])
-            .Where(p => p.Name == "daemon_config").Select(p => p.Value.GetString()).Single();
+        var (table, json) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.FsAudit], DaemonConfig = "/tmp/mine.conf" },
+            R(BenchMode.FsAudit, 1, 9_500));
+        using var doc = json;
+        Assert.Contains("daemon config + /tmp/mine.conf", table);
+        var found = doc.RootElement.GetProperty("options").GetProperty("daemon_config").GetString();
         Assert.Equal("/tmp/mine.conf", found);
     }
 }
