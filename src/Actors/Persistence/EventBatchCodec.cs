@@ -92,10 +92,10 @@ public static class EventBatchCodec
                     prevTs = ts;
                     int fieldsStart = checked((int)ReadVarint(payload, ref at));
                     byte flags = payload[at++];
-                    string text = ReadString(payload, ref at);
+                    byte[] text = ReadBytes(payload, ref at);
                     string? node = (flags & 1) != 0 ? ReadString(payload, ref at) : null;
                     string? enriched = (flags & 2) != 0 ? ReadString(payload, ref at) : null;
-                    if (fieldsStart > text.Length) throw new JournalFormatException($"fields start {fieldsStart} beyond a record of {text.Length} characters");
+                    if (fieldsStart > text.Length) throw new JournalFormatException($"fields start {fieldsStart} beyond a record of {text.Length} bytes");
                     records[i] = new AuditRecord(type, ts, serial, text, fieldsStart, node) { Enriched = enriched };
                 }
                 events[n] = new StoredEvent(header.FirstOffset + n, records, incomplete);
@@ -166,6 +166,14 @@ public static class EventBatchCodec
         throw new JournalFormatException("varint longer than 10 bytes");
     }
 
+    private static byte[] ReadBytes(ReadOnlySpan<byte> s, ref int at)
+    {
+        int len = checked((int)ReadVarint(s, ref at));
+        var bytes = s.Slice(at, len).ToArray();
+        at += len;
+        return bytes;
+    }
+
     private static string ReadString(ReadOnlySpan<byte> s, ref int at)
     {
         int len = checked((int)ReadVarint(s, ref at));
@@ -218,7 +226,7 @@ public sealed class EventBatchEncoder
                 WriteVarint((ulong)((delta << 1) ^ (delta >> 63)));
                 WriteVarint((ulong)r.FieldsStart);
                 _plain[_at++] = (byte)((r.Node != null ? 1 : 0) | (r.Enriched != null ? 2 : 0));
-                WriteString(r.Text);
+                WriteBytes(r.Utf8);
                 if (r.Node != null) WriteString(r.Node);
                 if (r.Enriched != null) WriteString(r.Enriched);
             }
@@ -275,6 +283,15 @@ public sealed class EventBatchEncoder
     }
 
     private static int VarintSize(int v) => v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : v < 1 << 28 ? 4 : 5;
+
+    /// <summary>Length varint + the bytes (record text is kept as UTF-8 already).</summary>
+    private void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(5 + bytes.Length);
+        WriteVarint((ulong)bytes.Length);
+        bytes.CopyTo(_plain.AsSpan(_at));
+        _at += bytes.Length;
+    }
 
     /// <summary>
     /// Length varint + UTF-8 in one pass: the bytes go where a length of <c>s.Length</c> bytes (exact for ASCII,

@@ -81,7 +81,7 @@ public static class JournalSink
     {
         long n = 0;
         foreach (var e in batch)
-            foreach (var r in e.Records) n += r.Text.Length + 16;
+            foreach (var r in e.Records) n += r.Utf8.Length + 16;
         return n;
     }
 }

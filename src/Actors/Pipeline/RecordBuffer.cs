@@ -10,7 +10,7 @@ namespace FsAudit.Actors.Pipeline;
 /// </summary>
 internal sealed class RecordBuffer : IDisposable
 {
-    // Rough managed size of a record: object + string header + UTF-16 text.
+    // Rough managed size of a record: object + array header + its UTF-8 text.
     private const int RecordOverheadBytes = 64;
 
     private readonly object _gate = new();
@@ -179,7 +179,7 @@ internal sealed class RecordBuffer : IDisposable
     {
         long sum = 0;
         for (int i = 0; i < records.Count; i++)
-            sum += RecordOverheadBytes + 2L * records[i].Text.Length;
+            sum += RecordOverheadBytes + records[i].Utf8.Length;
         return sum;
     }
 }

@@ -125,7 +125,7 @@ public sealed class AuditLogSink : IEventSink<AuditEvent>, IDisposable
         {
             if (r.Type == RecordKinds.Eoe) continue; // auditd does not log EOE
             string name = RecordTypeNames.Name(r.Type);
-            int max = 64 + Encoding.UTF8.GetMaxByteCount(name.Length + r.Text.Length + (r.Node?.Length ?? 0));
+            int max = 64 + r.Utf8.Length + Encoding.UTF8.GetMaxByteCount(name.Length + (r.Node?.Length ?? 0));
             if (_scratch.Length - length < max) Array.Resize(ref _scratch, Math.Max(_scratch.Length * 2, length + max));
             var span = _scratch.AsSpan(length);
             int n = 0;
@@ -139,7 +139,8 @@ public sealed class AuditLogSink : IEventSink<AuditEvent>, IDisposable
             n += Ascii(span[n..], name);
             n += Ascii(span[n..], " msg=");
             int text = n;
-            n += Encoding.UTF8.GetBytes(r.Text, span[n..]);
+            r.Utf8.CopyTo(span[n..]);
+            n += r.Utf8.Length;
             n = Sanitize(span, text, n);
             span[n++] = (byte)'\n';
             length += n;

@@ -26,7 +26,7 @@ public static partial class EventClassifier
             var records = e.Records;
             for (var i = 0; i < records.Count; i++)
                 if (records[i].Type == OpenAt2RecordType
-                    && FieldReader.TryFind(records[i].Fields, "oflag", out var raw)
+                    && FieldReader.TryFind(records[i].Fields, "oflag"u8, out var raw)
                     && FieldDecoder.TryParseOctalUInt32(raw, out var oflag))
                 {
                     how = oflag;

@@ -13,6 +13,9 @@ public static class EventBuilder
 {
     private const ushort Syscall = 1300, Path = 1302, Cwd = 1307, Execve = 1309, Eoe = 1320, Proctitle = 1327;
 
+    // Field names we switch on are short words; a longer key matches none of them.
+    private const int KeyScratch = 16;
+
     // argc is bounded by ARG_MAX; refuse absurd values from corrupted records.
     private const int MaxArgs = 1 << 17;
 
@@ -49,7 +52,7 @@ public static class EventBuilder
                     ReadSyscall(e, r.Fields);
                     break;
                 case Cwd when e.Cwd == null:
-                    if (FieldReader.TryFind(r.Fields, "cwd", out var cwd)) e.Cwd = Str(cwd);
+                    if (FieldReader.TryFind(r.Fields, "cwd"u8, out var cwd)) e.Cwd = Str(cwd);
                     break;
                 case Path:
                     if (paths == null)
@@ -61,7 +64,7 @@ public static class EventBuilder
                     paths.Add(ReadPath(r.Fields));
                     break;
                 case Proctitle when e.Proctitle == null:
-                    if (FieldReader.TryFind(r.Fields, "proctitle", out var pt)) e.Proctitle = FieldDecoder.DecodeProctitle(pt);
+                    if (FieldReader.TryFind(r.Fields, "proctitle"u8, out var pt)) e.Proctitle = FieldDecoder.DecodeProctitle(pt);
                     break;
                 case Execve:
                     (execve ??= new ExecveArgs()).Add(r.Fields);
@@ -99,33 +102,34 @@ public static class EventBuilder
         e.Node = first.Node;
     }
 
-    private static void ReadSyscall(AuditEvent e, ReadOnlySpan<char> fields)
+    private static void ReadSyscall(AuditEvent e, ReadOnlySpan<byte> fields)
     {
         var f = new FieldReader(fields);
+        Span<char> key = stackalloc char[KeyScratch];
         while (f.MoveNext())
         {
             var v = f.Value;
-            switch (f.Key)
+            switch (f.KeyChars(key))
             {
                 case "arch": if (FieldDecoder.TryParseHexUInt64(v, out var arch) && arch <= uint.MaxValue) e.Arch = (uint)arch; break;
                 case "syscall": if (FieldDecoder.TryParseInt64(v, out var nr) && nr is >= 0 and <= int.MaxValue) e.Syscall = (int)nr; break;
-                case "success": e.Success = v.SequenceEqual("yes") ? true : v.SequenceEqual("no") ? false : null; break;
+                case "success": e.Success = v.SequenceEqual("yes"u8) ? true : v.SequenceEqual("no"u8) ? false : null; break;
                 case "exit": if (FieldDecoder.TryParseInt64(v, out var exit)) e.Exit = exit; break;
                 case "a0": e.A0 = Hex(v); break;
                 case "a1": e.A1 = Hex(v); break;
                 case "a2": e.A2 = Hex(v); break;
                 case "a3": e.A3 = Hex(v); break;
                 case "items": if (FieldDecoder.TryParseUInt32(v, out var items) && items <= int.MaxValue) e.Items = (int)items; break;
-                default: ReadIdentity(e, ref f); break;
+                default: ReadIdentity(e, ref f, key); break;
             }
         }
     }
 
     /// <summary>Process identity fields shared by SYSCALL and most stand-alone records.</summary>
-    private static void ReadIdentity(AuditEvent e, ref FieldReader f)
+    private static void ReadIdentity(AuditEvent e, ref FieldReader f, scoped Span<char> keyScratch)
     {
         var v = f.Value;
-        switch (f.Key)
+        switch (f.KeyChars(keyScratch))
         {
             case "pid": e.Pid ??= Int(v); break;
             case "ppid": e.Ppid ??= Int(v); break;
@@ -148,26 +152,27 @@ public static class EventBuilder
     }
 
     /// <summary>Stand-alone records (USER_*, LOGIN, CONFIG_CHANGE, ...), including a nested <c>msg='...'</c>.</summary>
-    private static void ReadCommon(AuditEvent e, ReadOnlySpan<char> fields, int depth)
+    private static void ReadCommon(AuditEvent e, ReadOnlySpan<byte> fields, int depth)
     {
         var f = new FieldReader(fields);
+        Span<char> key = stackalloc char[KeyScratch];
         while (f.MoveNext())
         {
-            if (f.Quoting == FieldQuoting.Single && depth == 0 && f.KeyIs("msg"))
+            if (f.Quoting == FieldQuoting.Single && depth == 0 && f.KeyIs("msg"u8))
             {
                 ReadCommon(e, f.Value, depth + 1);
                 continue;
             }
-            if (f.KeyIs("res") || f.KeyIs("result"))
+            if (f.KeyIs("res"u8) || f.KeyIs("result"u8))
             {
                 if (e.Result != null) continue;
                 var v = f.Value;
                 e.Result = StringCache.Get(v);
-                e.Success = v.SequenceEqual("success") || v.SequenceEqual("yes") || v.SequenceEqual("1") ? true
-                    : v.SequenceEqual("failed") || v.SequenceEqual("no") || v.SequenceEqual("0") ? false : e.Success;
+                e.Success = v.SequenceEqual("success"u8) || v.SequenceEqual("yes"u8) || v.SequenceEqual("1"u8) ? true
+                    : v.SequenceEqual("failed"u8) || v.SequenceEqual("no"u8) || v.SequenceEqual("0"u8) ? false : e.Success;
                 continue;
             }
-            ReadIdentity(e, ref f);
+            ReadIdentity(e, ref f, key);
         }
     }
 
@@ -179,18 +184,19 @@ public static class EventBuilder
         public uint? Mode, Ouid, Ogid;
     }
 
-    private static PathFields ReadPath(ReadOnlySpan<char> fields)
+    private static PathFields ReadPath(ReadOnlySpan<byte> fields)
     {
         var p = new PathFields { Item = -1 };
         var f = new FieldReader(fields);
+        Span<char> key = stackalloc char[KeyScratch];
         while (f.MoveNext())
         {
             var v = f.Value;
-            switch (f.Key)
+            switch (f.KeyChars(key))
             {
                 case "item": if (FieldDecoder.TryParseUInt32(v, out var it) && it <= int.MaxValue) p.Item = (int)it; break;
                 case "name": p.Name = Str(f.RawValue); break;
-                case "inode": if (ulong.TryParse(v, out var ino)) p.Inode = ino; break;
+                case "inode": if (FieldDecoder.TryParseUInt64(v, out var ino)) p.Inode = ino; break;
                 case "dev": p.Dev = StringCache.Get(v); break;
                 case "mode": if (FieldDecoder.TryParseOctalUInt32(v, out var m)) p.Mode = m; break;
                 case "ouid": p.Ouid = UInt(v); break;
@@ -237,25 +243,25 @@ public static class EventBuilder
     }
 
     /// <summary>An untrusted string: quoted text is interned, hex decoded, (null) is null.</summary>
-    private static string? Str(ReadOnlySpan<char> raw)
+    private static string? Str(ReadOnlySpan<byte> raw)
     {
         if (raw.IsEmpty) return string.Empty;
-        if (raw[0] == '"' || raw[0] == '\'') return StringCache.Get(FieldDecoder.Unquote(raw));
-        if (raw.SequenceEqual("(null)")) return null;
+        if (raw[0] == (byte)'"' || raw[0] == (byte)'\'') return StringCache.Get(FieldDecoder.Unquote(raw));
+        if (raw.SequenceEqual("(null)"u8)) return null;
         if (FieldDecoder.IsHex(raw)) return FieldDecoder.DecodeString(raw);
         return StringCache.Get(raw);
     }
 
-    private static ulong? Hex(ReadOnlySpan<char> v) => FieldDecoder.TryParseHexUInt64(v, out var x) ? x : null;
+    private static ulong? Hex(ReadOnlySpan<byte> v) => FieldDecoder.TryParseHexUInt64(v, out var x) ? x : null;
 
-    private static uint? UInt(ReadOnlySpan<char> v)
+    private static uint? UInt(ReadOnlySpan<byte> v)
     {
         if (FieldDecoder.TryParseUInt32(v, out var x)) return x;
         // Some records print unset ids as -1.
-        return v.SequenceEqual("-1") ? AuditEvent.Unset : null;
+        return v.SequenceEqual("-1"u8) ? AuditEvent.Unset : null;
     }
 
-    private static int? Int(ReadOnlySpan<char> v) =>
+    private static int? Int(ReadOnlySpan<byte> v) =>
         FieldDecoder.TryParseInt64(v, out var x) && x is >= int.MinValue and <= int.MaxValue ? (int)x : null;
 
     /// <summary>Collects EXECVE arguments, reassembling <c>aN[k]</c> chunks of long arguments across records.</summary>
@@ -266,13 +272,13 @@ public static class EventBuilder
         private Dictionary<int, ArrayBufferWriter<byte>>? _chunks;
         private int _max = -1;
 
-        public void Add(ReadOnlySpan<char> fields)
+        public void Add(ReadOnlySpan<byte> fields)
         {
             var f = new FieldReader(fields);
             while (f.MoveNext())
             {
                 var key = f.Key;
-                if (key.SequenceEqual("argc"))
+                if (key.SequenceEqual("argc"u8))
                 {
                     if (_argc < 0 && FieldDecoder.TryParseUInt32(f.Value, out var argc) && argc <= MaxArgs)
                     {
@@ -281,10 +287,10 @@ public static class EventBuilder
                     }
                     continue;
                 }
-                if (key.Length < 2 || key[0] != 'a') continue;
+                if (key.Length < 2 || key[0] != (byte)'a') continue;
                 var rest = key[1..];
-                int bracket = rest.IndexOf('[');
-                bool isLen = rest.EndsWith("_len");
+                int bracket = rest.IndexOf((byte)'[');
+                bool isLen = rest.EndsWith("_len"u8);
                 var digits = bracket >= 0 ? rest[..bracket] : isLen ? rest[..^4] : rest;
                 if (!FieldDecoder.TryParseUInt32(digits, out var idx) || idx >= MaxArgs) continue;
                 int n = (int)idx;

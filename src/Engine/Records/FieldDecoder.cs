@@ -5,7 +5,7 @@ using System.Text;
 namespace FsAudit.Engine.Records;
 
 /// <summary>
-/// Decoding of audit field values as the kernel writes them. "Untrusted" strings (names, comm, exe,
+/// Decoding of audit field values (UTF-8, as <see cref="FieldReader"/> yields them) as the kernel writes them. "Untrusted" strings (names, comm, exe,
 /// cwd, proctitle, key, execve args) are written quoted when they are plain printable ASCII and as
 /// upper-case hex otherwise (space, quote, control or non-ASCII bytes); <c>(null)</c> means no value.
 /// Stack buffers are not zeroed (<see cref="System.Runtime.CompilerServices.SkipLocalsInitAttribute"/>): only the decoded part is read.
@@ -19,16 +19,16 @@ public static class FieldDecoder
     private const int StackLimit = 512;
 
     /// <summary>True for a non-empty, even-length run of hex digits (a hex-encoded string).</summary>
-    public static bool IsHex(ReadOnlySpan<char> s)
+    public static bool IsHex(ReadOnlySpan<byte> s)
     {
         if (s.IsEmpty || (s.Length & 1) != 0) return false;
         return !s.ContainsAnyExcept(HexDigits);
     }
 
-    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789ABCDEFabcdef");
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789ABCDEFabcdef"u8);
 
     /// <summary>Decodes a hex run into bytes; <paramref name="dest"/> must hold hex.Length / 2 bytes.</summary>
-    public static bool TryDecodeHex(ReadOnlySpan<char> hex, Span<byte> dest, out int written)
+    public static bool TryDecodeHex(ReadOnlySpan<byte> hex, Span<byte> dest, out int written)
     {
         written = 0;
         if ((hex.Length & 1) != 0 || dest.Length < hex.Length / 2) return false;
@@ -44,20 +44,22 @@ public static class FieldDecoder
     /// UTF-8 text, <c>(null)</c> → null. Anything else (<c>?</c>, odd unquoted tokens) is returned as is,
     /// like auparse does when unescaping fails.
     /// </summary>
-    public static string? DecodeString(ReadOnlySpan<char> raw)
+    public static string? DecodeString(ReadOnlySpan<byte> raw)
     {
         if (raw.IsEmpty) return string.Empty;
-        if (raw[0] == '"' || raw[0] == '\'') return new string(Unquote(raw));
-        if (raw.SequenceEqual("(null)")) return null;
+        if (IsQuote(raw[0])) return Encoding.UTF8.GetString(Unquote(raw));
+        if (raw.SequenceEqual("(null)"u8)) return null;
         if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace: false);
-        return new string(raw);
+        return Encoding.UTF8.GetString(raw);
     }
 
+    private static bool IsQuote(byte b) => b == (byte)'"' || b == (byte)'\'';
+
     /// <summary>Strips one pair of surrounding quotes (or a leading quote of an unterminated value).</summary>
-    public static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> raw)
+    public static ReadOnlySpan<byte> Unquote(ReadOnlySpan<byte> raw)
     {
-        if (raw.IsEmpty || (raw[0] != '"' && raw[0] != '\'')) return raw;
-        char q = raw[0];
+        if (raw.IsEmpty || !IsQuote(raw[0])) return raw;
+        byte q = raw[0];
         raw = raw[1..];
         return raw.Length > 0 && raw[^1] == q ? raw[..^1] : raw;
     }
@@ -66,31 +68,29 @@ public static class FieldDecoder
     /// Decodes a PROCTITLE value: hex of the command line with NUL between arguments, shown with
     /// spaces (as ausearch -i does); trailing NULs dropped.
     /// </summary>
-    public static string? DecodeProctitle(ReadOnlySpan<char> raw)
+    public static string? DecodeProctitle(ReadOnlySpan<byte> raw)
     {
         if (raw.IsEmpty) return string.Empty;
-        if (raw[0] == '"' || raw[0] == '\'') return new string(Unquote(raw));
-        if (raw.SequenceEqual("(null)")) return null;
+        if (IsQuote(raw[0])) return Encoding.UTF8.GetString(Unquote(raw));
+        if (raw.SequenceEqual("(null)"u8)) return null;
         if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace: true);
-        return new string(raw);
+        return Encoding.UTF8.GetString(raw);
     }
 
     /// <summary>Appends the bytes a value stands for (hex decoded, or the quoted text as UTF-8).</summary>
-    public static void AppendBytes(ReadOnlySpan<char> raw, IBufferWriter<byte> output)
+    public static void AppendBytes(ReadOnlySpan<byte> raw, IBufferWriter<byte> output)
     {
-        if (!raw.IsEmpty && raw[0] != '"' && raw[0] != '\'' && IsHex(raw))
+        if (!raw.IsEmpty && !IsQuote(raw[0]) && IsHex(raw))
         {
             var span = output.GetSpan(raw.Length / 2);
             TryDecodeHex(raw, span, out int n);
             output.Advance(n);
             return;
         }
-        var text = Unquote(raw);
-        var dest = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, dest));
+        output.Write(Unquote(raw));
     }
 
-    private static string DecodeHexString(ReadOnlySpan<char> hex, bool nulAsSpace)
+    private static string DecodeHexString(ReadOnlySpan<byte> hex, bool nulAsSpace)
     {
         int len = hex.Length / 2;
         byte[]? rented = null;
@@ -130,22 +130,25 @@ public static class FieldDecoder
     }
 
     // Decimal and hex go through the BCL's span parsers (allocation-free); only octal needs our own loop.
-    public static bool TryParseInt64(ReadOnlySpan<char> s, out long value) =>
+    public static bool TryParseInt64(ReadOnlySpan<byte> s, out long value) =>
         long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 
-    public static bool TryParseUInt32(ReadOnlySpan<char> s, out uint value) =>
+    public static bool TryParseUInt32(ReadOnlySpan<byte> s, out uint value) =>
         uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
-    public static bool TryParseHexUInt64(ReadOnlySpan<char> s, out ulong value) =>
+    public static bool TryParseUInt64(ReadOnlySpan<byte> s, out ulong value) =>
+        ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    public static bool TryParseHexUInt64(ReadOnlySpan<byte> s, out ulong value) =>
         ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
 
     /// <summary>Octal, as PATH's <c>mode=0100644</c>.</summary>
-    public static bool TryParseOctalUInt32(ReadOnlySpan<char> s, out uint value)
+    public static bool TryParseOctalUInt32(ReadOnlySpan<byte> s, out uint value)
     {
         value = 0;
         if (s.IsEmpty || s.Length > 11) return false;
         ulong v = 0;
-        foreach (char c in s)
+        foreach (byte c in s)
         {
             uint d = (uint)(c - '0');
             if (d > 7) return false;

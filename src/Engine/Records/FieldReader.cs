@@ -12,16 +12,17 @@ public enum FieldQuoting : byte
 }
 
 /// <summary>
-/// Enumerates the <c>key=value</c> pairs of a record's fields without allocating. Tolerates garbage:
+/// Enumerates the <c>key=value</c> pairs of a record's fields (UTF-8, as <see cref="AuditRecord.Fields"/>) without
+/// allocating. Tolerates garbage:
 /// tokens without '=' are skipped, an unterminated quote runs to the end. Use <see cref="Nested"/> to
 /// enumerate the inner fields of a user-space record's <c>msg='...'</c>.
 /// </summary>
 public ref struct FieldReader
 {
-    private readonly ReadOnlySpan<char> _text;
+    private readonly ReadOnlySpan<byte> _text;
     private int _pos;
 
-    public FieldReader(ReadOnlySpan<char> fields)
+    public FieldReader(ReadOnlySpan<byte> fields)
     {
         _text = fields;
         _pos = 0;
@@ -31,20 +32,20 @@ public ref struct FieldReader
     }
 
     /// <summary>The field name of the current pair.</summary>
-    public ReadOnlySpan<char> Key { get; private set; }
+    public ReadOnlySpan<byte> Key { get; private set; }
 
     /// <summary>The value exactly as written, quotes included.</summary>
-    public ReadOnlySpan<char> RawValue { get; private set; }
+    public ReadOnlySpan<byte> RawValue { get; private set; }
 
     public FieldQuoting Quoting { get; private set; }
 
     /// <summary>The value without its quotes (hex stays hex: use <see cref="DecodeString"/>).</summary>
-    public readonly ReadOnlySpan<char> Value => Quoting == FieldQuoting.None ? RawValue : FieldDecoder.Unquote(RawValue);
+    public readonly ReadOnlySpan<byte> Value => Quoting == FieldQuoting.None ? RawValue : FieldDecoder.Unquote(RawValue);
 
-    public readonly bool IsNull => Quoting == FieldQuoting.None && RawValue.SequenceEqual("(null)");
+    public readonly bool IsNull => Quoting == FieldQuoting.None && RawValue.SequenceEqual("(null)"u8);
 
     /// <summary><c>?</c>: the kernel/user space had no value to give.</summary>
-    public readonly bool IsUnknown => Quoting == FieldQuoting.None && RawValue.Length == 1 && RawValue[0] == '?';
+    public readonly bool IsUnknown => Quoting == FieldQuoting.None && RawValue.Length == 1 && RawValue[0] == (byte)'?';
 
     /// <summary>The inner fields of a single-quoted value (<c>msg='op=... res=success'</c>).</summary>
     public readonly FieldReader Nested() => new(Value);
@@ -52,7 +53,15 @@ public ref struct FieldReader
     /// <summary>Decodes the value as an untrusted string (quoted, hex, or <c>(null)</c> → null).</summary>
     public readonly string? DecodeString() => FieldDecoder.DecodeString(RawValue);
 
-    public readonly bool KeyIs(ReadOnlySpan<char> name) => Key.SequenceEqual(name);
+    public readonly bool KeyIs(ReadOnlySpan<byte> name) => Key.SequenceEqual(name);
+
+    /// <summary>
+    /// The key as characters in <paramref name="scratch"/>, so callers can <c>switch</c> on it with string constants
+    /// (keys are short ASCII words); empty when the key does not fit or is not ASCII, which matches no constant.
+    /// </summary>
+    public readonly ReadOnlySpan<char> KeyChars(Span<char> scratch) =>
+        Key.Length <= scratch.Length && System.Text.Ascii.ToUtf16(Key, scratch, out int n) == System.Buffers.OperationStatus.Done
+            ? scratch[..n] : default;
 
     public readonly bool TryGetInt64(out long v) => FieldDecoder.TryParseInt64(Value, out v);
 
@@ -70,8 +79,8 @@ public ref struct FieldReader
             if (pos >= t.Length) break;
 
             int start = pos;
-            while (pos < t.Length && t[pos] != '=' && !IsSpace(t[pos])) pos++;
-            if (pos >= t.Length || t[pos] != '=' || pos == start)
+            while (pos < t.Length && t[pos] != (byte)'=' && !IsSpace(t[pos])) pos++;
+            if (pos >= t.Length || t[pos] != (byte)'=' || pos == start)
             {
                 // A token without '=' (free text in user messages, an AppArmor "(enforce)"): skip it.
                 while (pos < t.Length && !IsSpace(t[pos])) pos++;
@@ -80,13 +89,13 @@ public ref struct FieldReader
 
             Key = t[start..pos];
             pos++; // '='
-            if (pos < t.Length && (t[pos] == '"' || t[pos] == '\''))
+            if (pos < t.Length && (t[pos] == (byte)'"' || t[pos] == (byte)'\''))
             {
-                char q = t[pos];
+                byte q = t[pos];
                 int close = t[(pos + 1)..].IndexOf(q);
                 int end = close < 0 ? t.Length : pos + 1 + close + 1;
                 RawValue = t[pos..end];
-                Quoting = q == '"' ? FieldQuoting.Double : FieldQuoting.Single;
+                Quoting = q == (byte)'"' ? FieldQuoting.Double : FieldQuoting.Single;
                 pos = end;
             }
             else
@@ -105,10 +114,10 @@ public ref struct FieldReader
         return false;
     }
 
-    private static bool IsSpace(char c) => c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
+    private static bool IsSpace(byte c) => c == (byte)' ' || c == (byte)'\t' || c == (byte)'\n' || c == (byte)'\r' || c == 0;
 
     /// <summary>Finds the first field named <paramref name="name"/>; its raw value or false.</summary>
-    public static bool TryFind(ReadOnlySpan<char> fields, ReadOnlySpan<char> name, out ReadOnlySpan<char> rawValue)
+    public static bool TryFind(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> name, out ReadOnlySpan<byte> rawValue)
     {
         var r = new FieldReader(fields);
         while (r.MoveNext())

@@ -25,9 +25,8 @@ public static class RecordParser
         var payload = TrimEnd(utf8Payload);
         if (payload.IsEmpty) { error = "empty payload"; return false; }
         if (!payload.StartsWith("audit("u8)) { error = "payload does not start with audit("; return false; }
-        string text = Encoding.UTF8.GetString(payload);
-        if (!TryParseHeader(text, out long ms, out uint serial, out int fieldsStart, out error)) return false;
-        r = new AuditRecord(type, ms, serial, text, fieldsStart);
+        if (!TryParseHeader(payload, out long ms, out uint serial, out int fieldsStart, out error)) return false;
+        r = new AuditRecord(type, ms, serial, payload.ToArray(), fieldsStart);
         return true;
     }
 
@@ -91,8 +90,7 @@ public static class RecordParser
         if (!TryParseTypeName(nameChars, out ushort type, out error)) return false;
         if (!line.StartsWith("audit("u8)) { error = "msg= does not start with audit("; return false; }
 
-        string text = Encoding.UTF8.GetString(line);
-        if (!TryParseHeader(text, out long ms, out uint serial, out int fieldsStart, out error)) return false;
+        if (!TryParseHeader(line, out long ms, out uint serial, out int fieldsStart, out error)) return false;
         string? nodeName = null;
         if (!node.IsEmpty)
         {
@@ -100,7 +98,7 @@ public static class RecordParser
             int n = Encoding.UTF8.GetChars(node[..nodeChars.Length], nodeChars);
             nodeName = Node(nodeChars[..n]);
         }
-        r = new AuditRecord(type, ms, serial, text, fieldsStart, nodeName)
+        r = new AuditRecord(type, ms, serial, line.ToArray(), fieldsStart, nodeName)
         {
             Enriched = keepEnriched && !enriched.IsEmpty ? Encoding.UTF8.GetString(enriched) : null,
         };
@@ -157,19 +155,35 @@ public static class RecordParser
         return true;
     }
 
-    /// <summary>Parses <c>audit(SEC.MS:SERIAL): </c> at the start of <paramref name="text"/>.</summary>
+    /// <summary>
+    /// Parses <c>audit(SEC.MS:SERIAL): </c> at the start of <paramref name="text"/>; <paramref name="fieldsStart"/> is a
+    /// character index. The header is ASCII: it is parsed from its bytes (<see cref="TryParseHeader(ReadOnlySpan{byte}, out long, out uint, out int, out string?)"/>).
+    /// </summary>
     public static bool TryParseHeader(ReadOnlySpan<char> text, out long timestampMs, out uint serial, out int fieldsStart, out string? error)
+    {
+        // Anything past the header's longest form (audit(11 digits.3:10 digits): plus spaces) cannot change the result
+        // except through more spaces before the fields, which are counted below.
+        const int Longest = 64;
+        Span<byte> head = stackalloc byte[Math.Min(text.Length, Longest)];
+        for (int i = 0; i < head.Length; i++) head[i] = text[i] < 0x80 ? (byte)text[i] : (byte)0xFF;
+        if (!TryParseHeader(head, out timestampMs, out serial, out fieldsStart, out error)) return false;
+        while (fieldsStart < text.Length && text[fieldsStart] == ' ') fieldsStart++;
+        return true;
+    }
+
+    /// <summary>Parses <c>audit(SEC.MS:SERIAL): </c> at the start of UTF-8 <paramref name="text"/>; <paramref name="fieldsStart"/> is a byte offset.</summary>
+    public static bool TryParseHeader(ReadOnlySpan<byte> text, out long timestampMs, out uint serial, out int fieldsStart, out string? error)
     {
         timestampMs = 0;
         serial = 0;
         fieldsStart = 0;
         error = null;
-        if (!text.StartsWith("audit(")) { error = "missing audit("; return false; }
-        int close = text.IndexOf(')');
+        if (!text.StartsWith("audit("u8)) { error = "missing audit("; return false; }
+        int close = text.IndexOf((byte)')');
         if (close < 0) { error = "missing ) after audit("; return false; }
         var stamp = text[6..close];
-        int dot = stamp.IndexOf('.');
-        int colon = stamp.IndexOf(':');
+        int dot = stamp.IndexOf((byte)'.');
+        int colon = stamp.IndexOf((byte)':');
         if (dot <= 0 || colon < dot + 2) { error = "bad timestamp in audit(SEC.MS:SERIAL)"; return false; }
         if (!FieldDecoder.TryParseInt64(stamp[..dot], out long sec) || sec < 0 || sec > 100_000_000_000L)
         { error = "bad seconds in audit(SEC.MS:SERIAL)"; return false; }
@@ -181,8 +195,8 @@ public static class RecordParser
         timestampMs = sec * 1000 + ms;
 
         int pos = close + 1;
-        if (pos < text.Length && text[pos] == ':') pos++;
-        while (pos < text.Length && text[pos] == ' ') pos++;
+        if (pos < text.Length && text[pos] == (byte)':') pos++;
+        while (pos < text.Length && text[pos] == (byte)' ') pos++;
         fieldsStart = pos;
         return true;
     }

@@ -246,6 +246,9 @@ public sealed class AuditDaemon
         w.WriteNumber("gc_collections_gen0", GC.CollectionCount(0));
         w.WriteNumber("gc_collections_gen1", GC.CollectionCount(1));
         w.WriteNumber("gc_collections_gen2", GC.CollectionCount(2));
+        // Allocation rate and time paused for collections: what the event path costs the GC.
+        w.WriteNumber("gc_allocated_bytes", GC.GetTotalAllocatedBytes());
+        w.WriteNumber("gc_pause_seconds", Math.Round(GC.GetTotalPauseDuration().TotalSeconds, 3));
         w.WriteNumber("records_per_s", Math.Round(rates.RecordsPerSecond, 1));
         w.WriteNumber("events_per_s", Math.Round(rates.EventsPerSecond, 1));
         w.WriteEndObject();

@@ -114,6 +114,20 @@ public class EventBuilderTests
     }
 
     [Fact]
+    public void Repeated_values_share_one_string_and_quoted_non_ascii_user_text_decodes()
+    {
+        // Quoted kernel values are ASCII and interned straight from the record bytes; user-space records can quote UTF-8.
+        var a = EventBuilder.Build([Rec("SYSCALL", 1, SyscallFields(comm: "\"same-comm\""))], false);
+        var b = EventBuilder.Build([Rec("SYSCALL", 2, SyscallFields(comm: "\"same-comm\""))], false);
+        Assert.Equal("same-comm", a.Comm);
+        Assert.Same(a.Comm, b.Comm);
+        var u = EventBuilder.Build([Rec("USER_LOGIN", 3, "pid=1 uid=0 auid=0 ses=1 msg='op=login acct=\"jürgen\" exe=\"/usr/sbin/sshd\" res=failed'")], false);
+        Assert.Equal("/usr/sbin/sshd", u.Exe);
+        Assert.False(u.Success);
+        Assert.Equal("failed", u.Result);
+    }
+
+    [Fact]
     public void Key_null_means_no_key_and_unset_auid()
     {
         var e = EventBuilder.Build(new[] { Rec("SYSCALL", 6, SyscallFields(key: "(null)", auid: 4294967295)) }, false);

@@ -51,6 +51,22 @@ public class EventBatchCodecTests
         Assert.Equal(1_000_000, decoded.Header.MinTimestampMs);
     }
 
+    [Fact]
+    public void Record_bytes_that_are_not_valid_utf8_are_stored_and_read_back_unchanged()
+    {
+        // A kernel record is kept as the bytes it arrived as: the journal must not "repair" them into U+FFFD.
+        byte[] text = [.. "audit(2000.000:9): cwd=\""u8, 0xFF, 0xC3, (byte)'x', .. "\" odd=\xfe"u8];
+        Assert.True(RecordParser.TryParseKernel(1307, text, out var r, out var error), error);
+        var events = new[] { EventBuilder.Build([r!], false) };
+        foreach (bool compress in new[] { true, false })
+        {
+            var back = EventBatchCodec.Decode(EventBatchCodec.Encode(events, 1, compress)).Events[0].Records[0];
+            Assert.Equal(text, back.Utf8.ToArray());
+            Assert.Equal(r!.FieldsStart, back.FieldsStart);
+        }
+        Assert.Equal("\uFFFD\uFFFDx", events[0].Cwd); // decoded only where a string is built
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -12,6 +12,12 @@ internal static class AuditText
 
     public static string Hex(string s) => Convert.ToHexString(Encoding.UTF8.GetBytes(s));
 
+    /// <summary>Record text as the engine reads it (UTF-8).</summary>
+    public static byte[] U8(string s) => Encoding.UTF8.GetBytes(s);
+
+    /// <summary>A field span read back as a string.</summary>
+    public static string Str(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
+
     public static string Line(string type, uint serial, string fields, long sec = Sec, int ms = 123) =>
         $"type={type} msg=audit({sec}.{ms:000}:{serial}): {fields}";
 

@@ -1,5 +1,6 @@
 using FsAudit.Engine.Records;
 using Xunit;
+using static FsAudit.Tests.Records.AuditText;
 
 namespace FsAudit.Tests.Records;
 
@@ -12,7 +13,7 @@ public class FieldDecoderTests
     public void Hex_decodes_into_the_destination(string hex, byte[] expected)
     {
         var dest = new byte[expected.Length + 4];
-        Assert.True(FieldDecoder.TryDecodeHex(hex, dest, out int written));
+        Assert.True(FieldDecoder.TryDecodeHex(U8(hex), dest, out int written));
         Assert.Equal(expected, dest[..written]);
     }
 
@@ -24,21 +25,21 @@ public class FieldDecoderTests
     public void Bad_hex_is_refused_with_nothing_written(string hex)
     {
         var dest = new byte[8];
-        Assert.False(FieldDecoder.TryDecodeHex(hex, dest, out int written));
+        Assert.False(FieldDecoder.TryDecodeHex(U8(hex), dest, out int written));
         Assert.Equal(0, written);
     }
 
     [Fact]
     public void A_destination_too_small_is_refused()
     {
-        Assert.False(FieldDecoder.TryDecodeHex("414243", new byte[2], out int written));
+        Assert.False(FieldDecoder.TryDecodeHex(U8("414243"), new byte[2], out int written));
         Assert.Equal(0, written);
     }
 
     [Fact]
     public void Proctitle_nuls_become_spaces_and_names_decode_as_utf8()
     {
-        Assert.Equal("touch a b", FieldDecoder.DecodeProctitle("746F7563680061006200"));
-        Assert.Equal("é.txt", FieldDecoder.DecodeString("C3A92E747874"));
+        Assert.Equal("touch a b", FieldDecoder.DecodeProctitle(U8("746F7563680061006200")));
+        Assert.Equal("é.txt", FieldDecoder.DecodeString(U8("C3A92E747874")));
     }
 }

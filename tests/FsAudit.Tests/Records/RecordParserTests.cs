@@ -19,7 +19,7 @@ public class RecordParserTests
         Assert.Equal(1_700_000_000_123L, r.TimestampMs);
         Assert.Equal(4242u, r.Serial);
         Assert.Equal("audit(1700000000.123:4242): arch=c000003e syscall=2", r.Text);
-        Assert.Equal("arch=c000003e syscall=2", r.Fields.ToString());
+        Assert.Equal("arch=c000003e syscall=2", Str(r.Fields));
         Assert.Null(r.Node);
     }
 
@@ -59,7 +59,7 @@ public class RecordParserTests
         Assert.Equal(1_700_000_000_005L, r.TimestampMs);
         Assert.Equal(77u, r.Serial);
         Assert.Equal("audit(1700000000.005:77): item=0 name=\"/etc/passwd\" nametype=NORMAL", r.Text);
-        Assert.StartsWith("item=0", r.Fields.ToString());
+        Assert.StartsWith("item=0", Str(r.Fields));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class RecordParserTests
     {
         Assert.True(RecordParser.TryParseLogLine("type=UNKNOWN[1399] msg=audit(1700000000.000:5): foo=bar", out var r, out var err), err);
         Assert.Equal(1399, r!.Type);
-        Assert.Equal("foo=bar", r.Fields.ToString());
+        Assert.Equal("foo=bar", Str(r.Fields));
     }
 
     [Fact]
