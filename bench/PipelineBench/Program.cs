@@ -23,6 +23,7 @@ using FsAudit.PipelineBench;
 //   correlate + Correlator and EventBuilder on the same thread (the engine's floor, no actors)
 //   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog)
 //   encode    + events encoded into journal batches of 2048 (EventBatchEncoder, zlib as configured by default)
+//   encode-raw  the same without compression (compression = none)
 //   pipeline  the real AuditPipeline (reader thread, RecordBuffer, source stage, correlator pool) into a counting sink
 // Reports records/s, events/s, CPU µs per event (Process.TotalProcessorTime), bytes allocated per event, GC counts.
 
@@ -81,7 +82,8 @@ void Measure(string stage, long n, bool print)
         "parse" => RunDirect(n, parse: true, correlate: false),
         "correlate" => RunDirect(n, parse: true, correlate: true),
         "publish" => RunDirect(n, parse: true, correlate: true, consume: Publish()),
-        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode()),
+        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compress: true)),
+        "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(compress: false)),
         "pipeline" => RunPipeline(n),
         _ => throw new ArgumentException($"unknown stage {stage}"),
     };
@@ -111,7 +113,7 @@ static Action<List<AuditEvent>> Publish()
 }
 
 // What the journal sink does: encode batches of up to 2048 events.
-static Action<List<AuditEvent>> Encode()
+static Action<List<AuditEvent>> Encode(bool compress)
 {
     var encoder = new EventBatchEncoder();
     var pending = new List<AuditEvent>(2048);
@@ -119,7 +121,7 @@ static Action<List<AuditEvent>> Encode()
     {
         pending.AddRange(events);
         if (pending.Count < 2048) return;
-        encoder.Encode(pending);
+        encoder.Encode(pending, compress: compress);
         pending.Clear();
     };
 }

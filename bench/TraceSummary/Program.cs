@@ -20,6 +20,7 @@ var gcMs = new double[3];
 var gcStart = new Dictionary<int, (double Ms, int Gen)>();
 var gcReasons = new Dictionary<string, int>();
 var largeAllocs = new Dictionary<string, long>();
+var smallAllocs = new Dictionary<string, long>();
 double firstMs = double.NaN, lastMs = 0;
 foreach (var e in log.Events)
 {
@@ -44,12 +45,13 @@ foreach (var e in log.Events)
         gcStart.Clear();
         continue;
     }
-    if (e.EventName == "GC/AllocationTick" && Convert.ToInt32(e.PayloadByName("AllocationKind")) == 1)
+    if (e.EventName == "GC/AllocationTick")
     {
-        // A large-object allocation (>= 85,000 bytes): who made it (first frame outside System.*).
+        // Sampled every ~100 KB per kind: who allocated (first frame outside System.*) and what.
         string who = Frames(e.CallStack()).FirstOrDefault(f => f.Length > 0 && !f.StartsWith("System.")) ?? "?";
         string key = $"{e.PayloadByName("TypeName")} <- {who}";
-        largeAllocs[key] = largeAllocs.GetValueOrDefault(key) + Convert.ToInt64(e.PayloadByName("AllocationAmount64"));
+        var into = Convert.ToInt32(e.PayloadByName("AllocationKind")) == 1 ? largeAllocs : smallAllocs;
+        into[key] = into.GetValueOrDefault(key) + Convert.ToInt64(e.PayloadByName("AllocationAmount64"));
         continue;
     }
     if (e.ProviderName != "Microsoft-DotNETCore-SampleProfiler") continue;
@@ -77,6 +79,8 @@ Console.WriteLine($"GCs gen0/1/2: {gcCount[0]}/{gcCount[1]}/{gcCount[2]}, time i
 Console.WriteLine("GC reasons (generation, reason, type): " + string.Join(", ", gcReasons.OrderByDescending(k => k.Value).Select(k => $"{k.Key} ×{k.Value}")));
 Console.WriteLine("--- large-object allocations (MB, sampled every ~100 KB)");
 foreach (var kv in largeAllocs.OrderByDescending(k => k.Value).Take(12)) Console.WriteLine($"{kv.Value / 1e6,9:F1} {kv.Key}");
+Console.WriteLine($"--- small-object allocations (MB, sampled every ~100 KB; {smallAllocs.Values.Sum() / 1e6:F0} MB in all)");
+foreach (var kv in smallAllocs.OrderByDescending(k => k.Value).Take(25)) Console.WriteLine($"{kv.Value / 1e6,9:F1} {kv.Key}");
 Console.WriteLine("--- threads");
 foreach (var kv in byThread.OrderByDescending(k => k.Value).Take(15)) Console.WriteLine($"{kv.Value,7} {kv.Key}");
 Console.WriteLine("--- exclusive");
