@@ -104,21 +104,12 @@ public static class FieldDecoder
                 b = b.TrimEnd((byte)0);
                 b.Replace((byte)0, (byte)' ');
             }
-            return Intern(b);
+            return Events.StringCache.Get(b); // decoded values repeat (proctitles, directories)
         }
         finally
         {
             if (rented != null) ArrayPool<byte>.Shared.Return(rented);
         }
-    }
-
-    // Decoded values repeat (proctitles, directories): decode on the stack and intern short ones.
-    private static string Intern(ReadOnlySpan<byte> utf8)
-    {
-        if (utf8.Length > 256) return Encoding.UTF8.GetString(utf8);
-        Span<char> chars = stackalloc char[256];
-        int n = Encoding.UTF8.GetChars(utf8, chars);
-        return Events.StringCache.Get(chars[..n]);
     }
 
     /// <summary>Splits a decoded key value on the kernel's 0x01 separator (several rule keys).</summary>
