@@ -36,7 +36,7 @@ internal sealed class RecordTemplate
             ushort type = ushort.Parse(line.AsSpan(0, sp));
             if (type is >= 1100 and < 1300) continue; // user-space and daemon records do not come from the kernel's syscall path
             var text = line[(sp + 1)..];
-            if (!RecordParser.TryParseHeader(text, out _, out uint serial, out _, out var error))
+            if (!RecordParser.TryParseHeader(Encoding.UTF8.GetBytes(text), out _, out uint serial, out _, out var error))
                 throw new InvalidDataException($"{path}: {error}: {line}");
             lines.Add((type, text, serial));
         }

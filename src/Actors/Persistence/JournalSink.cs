@@ -80,8 +80,12 @@ public static class JournalSink
     private static long TextBytes(IReadOnlyList<AuditEvent> batch)
     {
         long n = 0;
-        foreach (var e in batch)
-            foreach (var r in e.Records) n += r.Utf8.Length + 16;
+        // Indexed loops: foreach over an IReadOnlyList boxes an enumerator, and this runs for every event.
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var records = batch[i].Records;
+            for (int k = 0; k < records.Count; k++) n += records[k].Utf8.Length + 16;
+        }
         return n;
     }
 }

@@ -30,7 +30,8 @@ public sealed class PublishedEventWriter<TEvent>(ISubscriptionEventView<TEvent> 
         // Event and class names come from the classifier's and the catalog's tables: encoded once.
         EncodedStrings.Write(_writer, EventName, facts.Name);
         _writer.WriteStartArray(ClassesName);
-        foreach (var c in facts.Classes) EncodedStrings.WriteValue(_writer, c);
+        var classes = facts.Classes;
+        for (int i = 0; i < classes.Count; i++) EncodedStrings.WriteValue(_writer, classes[i]); // no boxed enumerator per event
         _writer.WriteEndArray();
         view.WriteProperties(_writer, e);
         _writer.WriteEndObject();

@@ -88,8 +88,10 @@ public static class EventJson
         }
 
         w.WriteStartArray(N.Paths);
-        foreach (var p in e.Paths)
+        var paths = e.Paths;
+        for (int i = 0; i < paths.Count; i++) // indexed: foreach would box an enumerator per event
         {
+            var p = paths[i];
             w.WriteStartObject();
             w.WriteNumber(N.Item, p.Item);
             w.WriteString(N.Name, p.Name); // resolved per event: not interned, so not cached

@@ -49,18 +49,10 @@ internal static class StringCache
     }
 
     /// <summary>
-    /// A cheap multiplicative hash, 4 chars at a time (string.GetHashCode's Marvin showed in profiles). Not randomized:
-    /// crafted colliding values only cost misses, never a wrong string.
+    /// A cheap multiplicative hash, 8 bytes at a time (string.GetHashCode's Marvin showed in profiles). Not randomized:
+    /// crafted colliding values only cost misses, never a wrong string. Characters are hashed as their bytes.
     /// </summary>
-    private static int Hash(ReadOnlySpan<char> value)
-    {
-        const ulong K = 0x9E3779B97F4A7C15;
-        ulong h = (ulong)value.Length * K;
-        var words = MemoryMarshal.Cast<char, ulong>(value);
-        foreach (var w in words) h = (BitOperations.RotateLeft(h, 23) ^ w) * K;
-        for (int i = words.Length * 4; i < value.Length; i++) h = (BitOperations.RotateLeft(h, 23) ^ value[i]) * K;
-        return (int)(h >> 40);
-    }
+    private static int Hash(ReadOnlySpan<char> value) => Hash(MemoryMarshal.AsBytes(value));
 
     private static int Hash(ReadOnlySpan<byte> value)
     {

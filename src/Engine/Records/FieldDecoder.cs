@@ -44,12 +44,20 @@ public static class FieldDecoder
     /// UTF-8 text, <c>(null)</c> → null. Anything else (<c>?</c>, odd unquoted tokens) is returned as is,
     /// like auparse does when unescaping fails.
     /// </summary>
-    public static string? DecodeString(ReadOnlySpan<byte> raw)
+    public static string? DecodeString(ReadOnlySpan<byte> raw) => Decode(raw, nulAsSpace: false);
+
+    /// <summary>
+    /// Decodes a PROCTITLE value: hex of the command line with NUL between arguments, shown with
+    /// spaces (as ausearch -i does); trailing NULs dropped.
+    /// </summary>
+    public static string? DecodeProctitle(ReadOnlySpan<byte> raw) => Decode(raw, nulAsSpace: true);
+
+    private static string? Decode(ReadOnlySpan<byte> raw, bool nulAsSpace)
     {
         if (raw.IsEmpty) return string.Empty;
         if (IsQuote(raw[0])) return Encoding.UTF8.GetString(Unquote(raw));
         if (raw.SequenceEqual("(null)"u8)) return null;
-        if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace: false);
+        if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace);
         return Encoding.UTF8.GetString(raw);
     }
 
@@ -62,19 +70,6 @@ public static class FieldDecoder
         byte q = raw[0];
         raw = raw[1..];
         return raw.Length > 0 && raw[^1] == q ? raw[..^1] : raw;
-    }
-
-    /// <summary>
-    /// Decodes a PROCTITLE value: hex of the command line with NUL between arguments, shown with
-    /// spaces (as ausearch -i does); trailing NULs dropped.
-    /// </summary>
-    public static string? DecodeProctitle(ReadOnlySpan<byte> raw)
-    {
-        if (raw.IsEmpty) return string.Empty;
-        if (IsQuote(raw[0])) return Encoding.UTF8.GetString(Unquote(raw));
-        if (raw.SequenceEqual("(null)"u8)) return null;
-        if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace: true);
-        return Encoding.UTF8.GetString(raw);
     }
 
     /// <summary>Appends the bytes a value stands for (hex decoded, or the quoted text as UTF-8).</summary>

@@ -41,7 +41,8 @@ public static class RecordParser
         r = null;
         if (!TrySplitLogLine(line, out var node, out var typeName, out var raw, out var enriched, out error)) return false;
         if (!TryParseTypeName(typeName, out ushort type, out error)) return false;
-        string text = new(raw);
+        var text = new byte[Encoding.UTF8.GetByteCount(raw)];
+        Encoding.UTF8.GetBytes(raw, text);
         if (!TryParseHeader(text, out long ms, out uint serial, out int fieldsStart, out error)) return false;
         r = new AuditRecord(type, ms, serial, text, fieldsStart, Node(node))
         {
@@ -152,22 +153,6 @@ public static class RecordParser
         }
         type = (ushort)t;
         error = null;
-        return true;
-    }
-
-    /// <summary>
-    /// Parses <c>audit(SEC.MS:SERIAL): </c> at the start of <paramref name="text"/>; <paramref name="fieldsStart"/> is a
-    /// character index. The header is ASCII: it is parsed from its bytes (<see cref="TryParseHeader(ReadOnlySpan{byte}, out long, out uint, out int, out string?)"/>).
-    /// </summary>
-    public static bool TryParseHeader(ReadOnlySpan<char> text, out long timestampMs, out uint serial, out int fieldsStart, out string? error)
-    {
-        // Anything past the header's longest form (audit(11 digits.3:10 digits): plus spaces) cannot change the result
-        // except through more spaces before the fields, which are counted below.
-        const int Longest = 64;
-        Span<byte> head = stackalloc byte[Math.Min(text.Length, Longest)];
-        for (int i = 0; i < head.Length; i++) head[i] = text[i] < 0x80 ? (byte)text[i] : (byte)0xFF;
-        if (!TryParseHeader(head, out timestampMs, out serial, out fieldsStart, out error)) return false;
-        while (fieldsStart < text.Length && text[fieldsStart] == ' ') fieldsStart++;
         return true;
     }
 

@@ -78,5 +78,5 @@ public sealed class MulticastKernelTests : IDisposable
     }
 
     private static uint Serial(string text) =>
-        RecordParser.TryParseHeader(text, out _, out uint serial, out _, out _) ? serial : 0;
+        RecordParser.TryParseHeader(System.Text.Encoding.UTF8.GetBytes(text), out _, out uint serial, out _, out _) ? serial : 0;
 }
