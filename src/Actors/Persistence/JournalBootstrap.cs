@@ -30,11 +30,13 @@ public static class JournalBootstrap
         var config = PersistenceConfig(settings, readOnly).WithFallback(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
         var setup = BootstrapSetup.Create().WithConfig(config);
         if (settings.Plugin != JournalPlugin.Sqlite) return ActorSystemSetup.Create(setup);
-        var options = new DataOptions()
-            .UseConnectionString(ProviderName.SQLiteMS, SqliteConnectionString(settings.DatabasePath, readOnly))
-            .UseInterceptor(new SqlitePragmas(readOnly));
-        return ActorSystemSetup.Create(setup, new DataOptionsSetup(options));
+        return ActorSystemSetup.Create(setup, new DataOptionsSetup(SqliteDataOptions(settings.DatabasePath, readOnly)));
     }
+
+    /// <summary>How linq2db connects to the SQLite journal: the connection string plus the PRAGMA interceptor.</summary>
+    internal static DataOptions SqliteDataOptions(string path, bool readOnly) => new DataOptions()
+        .UseConnectionString(ProviderName.SQLiteMS, SqliteConnectionString(path, readOnly))
+        .UseInterceptor(new SqlitePragmas(readOnly));
 
     /// <summary>The <c>akka.persistence</c> section for <paramref name="settings"/>.</summary>
     public static Config PersistenceConfig(JournalSettings settings, bool readOnly = false)
@@ -77,7 +79,10 @@ public static class JournalBootstrap
                 table-mapping = {{mapping}}
                 max-buffer-size = {{settings.QueryPageRows}}
                 refresh-interval = {{refresh}}
-                journal-sequence-retrieval.query-delay = {{refresh}}
+                # The plugin starts a sequence actor with the read journal that polls MAX(ordering) every query-delay;
+                # only tag/all-events queries use it, and fsaudit reads by persistence id: keep it nearly idle
+                # (at 100 ms it cost ~1 % of the daemon's CPU under load).
+                journal-sequence-retrieval.query-delay = 10m
               }
             }
             """);
@@ -94,25 +99,41 @@ public static class JournalBootstrap
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     /// <summary>
-    /// Runs on every connection linq2db opens. WAL mode is a property of the file (set by <see cref="SqliteJournalFile.Prepare"/>);
-    /// <c>synchronous</c> and <c>busy_timeout</c> are per connection.
+    /// Runs on every connection linq2db opens (one per journal write). WAL mode is a property of the file (set by
+    /// <see cref="SqliteJournalFile.Prepare"/>); <c>synchronous</c> and <c>busy_timeout</c> are per SQLite handle, and
+    /// Microsoft.Data.Sqlite's pool hands the same handles out again: each handle gets them once.
     /// </summary>
     private sealed class SqlitePragmas(bool readOnly) : ConnectionInterceptor
     {
+        private static readonly object Applied = new();
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _handles = new();
+
         private string Sql => readOnly ? "PRAGMA busy_timeout=30000;" : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+
+        private bool Needed(DbConnection connection) =>
+            connection is not SqliteConnection { Handle: { } handle } || !_handles.TryGetValue(handle, out _);
+
+        private void Remember(DbConnection connection)
+        {
+            if (connection is SqliteConnection { Handle: { } handle }) _handles.AddOrUpdate(handle, Applied);
+        }
 
         public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)
         {
+            if (!Needed(connection)) return;
             using var cmd = connection.CreateCommand();
             cmd.CommandText = Sql;
             cmd.ExecuteNonQuery();
+            Remember(connection);
         }
 
         public override async Task ConnectionOpenedAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken)
         {
+            if (!Needed(connection)) return;
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = Sql;
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Remember(connection);
         }
     }
 }
