@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FsAudit.Engine.Events;
 using FsAudit.Engine.Records;
 
@@ -27,12 +28,16 @@ public sealed class Correlator
         public bool HasSyscall;
         public bool Done;   // emitted (or recycled); only waits to leave the order list
         public bool Ready;  // complete, held to keep serial order (Log mode)
+        public bool Registered; // in _open under Serial
         public readonly List<AuditRecord> Records = new(8);
     }
 
     private readonly CorrelatorOptions _options;
     private readonly bool _log;
     private readonly Dictionary<uint, Pending> _open = new();
+    // The event the previous record went to: the records of one event arrive together, so most records skip the
+    // dictionary. Valid only while Registered (then _open[_last.Serial] is _last).
+    private Pending? _last;
     private readonly List<Pending> _order = new(); // by serial (rollover-aware), from _head
     private int _head;
     private readonly Stack<Pending> _pool = new();
@@ -84,9 +89,9 @@ public sealed class Correlator
 
         if (r.Type == RecordKinds.Eoe)
         {
-            if (_open.TryGetValue(serial, out var p))
+            if (_open.Remove(serial, out var p))
             {
-                _open.Remove(serial);
+                p.Registered = false;
                 if (_log) p.Ready = true;
                 else Complete(p, incomplete: false, completed);
             }
@@ -105,10 +110,15 @@ public sealed class Correlator
         }
         else
         {
-            if (!_open.TryGetValue(serial, out var p))
+            var p = _last;
+            if (p == null || p.Serial != serial || !p.Registered)
             {
-                if (_log && _haveEmitted && SerialMath.IsNewer(_lastEmitted, serial)) _late++;
-                p = Open(serial, nowMs, completed, register: true);
+                if (!_open.TryGetValue(serial, out p))
+                {
+                    if (_log && _haveEmitted && SerialMath.IsNewer(_lastEmitted, serial)) _late++;
+                    p = Open(serial, nowMs, completed, register: true);
+                }
+                _last = p;
             }
             p.Records.Add(r);
             p.LastRecordSeq = _seq;
@@ -128,7 +138,7 @@ public sealed class Correlator
             var p = _order[i];
             if (p.Done || p.FirstSeenMs > limit) continue;
             if (p.Ready) { Complete(p, incomplete: false, completed); continue; }
-            _open.Remove(p.Serial);
+            Unregister(p);
             _timedOut++;
             Complete(p, incomplete: OwesEoe(p), completed);
         }
@@ -143,7 +153,7 @@ public sealed class Correlator
         {
             var p = _order[i];
             if (p.Done) continue;
-            if (!p.Ready) _open.Remove(p.Serial);
+            if (!p.Ready) Unregister(p);
             Complete(p, incomplete: !p.Ready && OwesEoe(p), completed);
         }
         _gaps?.Finish();
@@ -172,7 +182,7 @@ public sealed class Correlator
         {
             var p = _order[i];
             if (p.Done) continue;
-            if (!p.Ready) _open.Remove(p.Serial);
+            if (!p.Ready) Unregister(p);
             Complete(p, incomplete: !p.Ready && OwesEoe(p), completed);
         }
         Compact();
@@ -186,10 +196,18 @@ public sealed class Correlator
         p.HasSyscall = false;
         p.Done = false;
         p.Ready = false;
+        p.Registered = register;
         if (register) _open[serial] = p;
         InsertOrdered(p);
         _inFlight++;
         return p;
+    }
+
+    private void Unregister(Pending p)
+    {
+        // Whatever was removed is no longer registered (keeps Registered == "in _open" even if p was not the entry).
+        if (_open.Remove(p.Serial, out var removed)) removed.Registered = false;
+        p.Registered = false;
     }
 
     private void InsertOrdered(Pending p)
@@ -213,7 +231,7 @@ public sealed class Correlator
             if (p.Ready) { Complete(p, incomplete: false, completed); PopFront(); continue; }
             if (SerialMath.IsNewer(_newest, p.Serial) && _seq - p.LastRecordSeq >= slack)
             {
-                _open.Remove(p.Serial);
+                Unregister(p);
                 Complete(p, incomplete: false, completed);
                 PopFront();
                 continue;
@@ -233,7 +251,7 @@ public sealed class Correlator
                 if (p.Ready) Complete(p, incomplete: false, completed);
                 else
                 {
-                    _open.Remove(p.Serial);
+                    Unregister(p);
                     _evicted++;
                     Complete(p, incomplete: true, completed, countIncomplete: false);
                 }
@@ -248,7 +266,7 @@ public sealed class Correlator
         p.Done = true;
         _inFlight--;
         if (incomplete && countIncomplete) _incomplete++;
-        Emit(BuildSafe(p.Records, incomplete), completed);
+        Emit(BuildSafe(CollectionsMarshal.AsSpan(p.Records), incomplete), completed);
         if (!_haveEmitted || SerialMath.IsNewer(p.Serial, _lastEmitted)) { _lastEmitted = p.Serial; _haveEmitted = true; }
         p.Records.Clear();
     }
@@ -259,13 +277,13 @@ public sealed class Correlator
         completed.Add(e);
     }
 
-    private AuditEvent Single(AuditRecord r) => BuildSafe([r], incomplete: false);
+    private AuditEvent Single(AuditRecord r) => BuildSafe(new ReadOnlySpan<AuditRecord>(in r), incomplete: false);
 
-    private AuditEvent BuildSafe(IReadOnlyList<AuditRecord> records, bool incomplete)
+    private AuditEvent BuildSafe(ReadOnlySpan<AuditRecord> records, bool incomplete)
     {
         try
         {
-            return EventBuilder.Build(records, incomplete);
+            return EventBuilder.BuildFrom(records, incomplete);
         }
         catch (Exception)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using FsAudit.Engine.Kernel;
 using FsAudit.Engine.Records;
@@ -13,29 +14,40 @@ public static class EventBuilder
 {
     private const ushort Syscall = 1300, Path = 1302, Cwd = 1307, Execve = 1309, Eoe = 1320, Proctitle = 1327;
 
-    // Field names we switch on are short words; a longer key matches none of them.
-    private const int KeyScratch = 16;
-
     // argc is bounded by ARG_MAX; refuse absurd values from corrupted records.
     private const int MaxArgs = 1 << 17;
 
     // Scratch for PATH fields, reused so that only the event's own objects are allocated.
     [ThreadStatic] private static List<PathFields>? _pathScratch;
 
-    public static AuditEvent Build(IReadOnlyList<AuditRecord> records, bool incomplete)
+    public static AuditEvent Build(IReadOnlyList<AuditRecord> records, bool incomplete) => records switch
+    {
+        AuditRecord[] array => BuildFrom(array, incomplete),
+        List<AuditRecord> list => BuildFrom(CollectionsMarshal.AsSpan(list), incomplete),
+        _ => BuildFrom(records.ToArray(), incomplete),
+    };
+
+    /// <summary><see cref="Build"/> over a span (the correlator's records): no interface calls per record.</summary>
+    public static AuditEvent BuildFrom(ReadOnlySpan<AuditRecord> records, bool incomplete)
     {
         var e = new AuditEvent { Incomplete = incomplete };
         int count = 0;
-        for (int i = 0; i < records.Count; i++)
-            if (records[i].Type != Eoe) count++;
-        var kept = new AuditRecord[count];
-        for (int i = 0, k = 0; i < records.Count; i++)
-            if (records[i].Type != Eoe) kept[k++] = records[i];
+        foreach (var r in records)
+            if (r.Type != Eoe) count++;
+        AuditRecord[] kept;
+        if (count == records.Length) kept = records.ToArray(); // the correlator never keeps EOE: one bulk copy
+        else
+        {
+            kept = new AuditRecord[count];
+            int k = 0;
+            foreach (var r in records)
+                if (r.Type != Eoe) kept[k++] = r;
+        }
         e.Records = kept;
         if (count == 0)
         {
-            if (records.Count > 0) Stamp(e, records[0]);
-            e.Type = records.Count > 0 ? RecordTypeNames.Name(records[0].Type) : "";
+            if (records.Length > 0) Stamp(e, records[0]);
+            e.Type = records.Length > 0 ? RecordTypeNames.Name(records[0].Type) : "";
             return e;
         }
         Stamp(e, kept[0]);
@@ -105,49 +117,50 @@ public static class EventBuilder
     private static void ReadSyscall(AuditEvent e, ReadOnlySpan<byte> fields)
     {
         var f = new FieldReader(fields);
-        Span<char> key = stackalloc char[KeyScratch];
         while (f.MoveNext())
         {
+            // Keys dispatch on their bytes (FieldKey codes), not on strings: no widening per field.
+            ulong key = f.KeyCode;
             var v = f.Value;
-            switch (f.KeyChars(key))
+            switch (key)
             {
-                case "arch": if (FieldDecoder.TryParseHexUInt64(v, out var arch) && arch <= uint.MaxValue) e.Arch = (uint)arch; break;
-                case "syscall": if (FieldDecoder.TryParseInt64(v, out var nr) && nr is >= 0 and <= int.MaxValue) e.Syscall = (int)nr; break;
-                case "success": e.Success = v.SequenceEqual("yes"u8) ? true : v.SequenceEqual("no"u8) ? false : null; break;
-                case "exit": if (FieldDecoder.TryParseInt64(v, out var exit)) e.Exit = exit; break;
-                case "a0": e.A0 = Hex(v); break;
-                case "a1": e.A1 = Hex(v); break;
-                case "a2": e.A2 = Hex(v); break;
-                case "a3": e.A3 = Hex(v); break;
-                case "items": if (FieldDecoder.TryParseUInt32(v, out var items) && items <= int.MaxValue) e.Items = (int)items; break;
+                case FieldKey.Arch: if (FieldDecoder.TryParseHexUInt64(v, out var arch) && arch <= uint.MaxValue) e.Arch = (uint)arch; break;
+                case FieldKey.Syscall: if (FieldDecoder.TryParseInt64(v, out var nr) && nr is >= 0 and <= int.MaxValue) e.Syscall = (int)nr; break;
+                case FieldKey.Success: e.Success = v.SequenceEqual("yes"u8) ? true : v.SequenceEqual("no"u8) ? false : null; break;
+                case FieldKey.Exit: if (FieldDecoder.TryParseInt64(v, out var exit)) e.Exit = exit; break;
+                case FieldKey.A0: e.A0 = Hex(v); break;
+                case FieldKey.A1: e.A1 = Hex(v); break;
+                case FieldKey.A2: e.A2 = Hex(v); break;
+                case FieldKey.A3: e.A3 = Hex(v); break;
+                case FieldKey.Items: if (FieldDecoder.TryParseUInt32(v, out var items) && items <= int.MaxValue) e.Items = (int)items; break;
                 default: ReadIdentity(e, ref f, key); break;
             }
         }
     }
 
-    /// <summary>Process identity fields shared by SYSCALL and most stand-alone records.</summary>
-    private static void ReadIdentity(AuditEvent e, ref FieldReader f, scoped Span<char> keyScratch)
+    /// <summary>Process identity fields shared by SYSCALL and most stand-alone records; <paramref name="key"/> is the current key's code.</summary>
+    private static void ReadIdentity(AuditEvent e, ref FieldReader f, ulong key)
     {
         var v = f.Value;
-        switch (f.KeyChars(keyScratch))
+        switch (key)
         {
-            case "pid": e.Pid ??= Int(v); break;
-            case "ppid": e.Ppid ??= Int(v); break;
-            case "uid": e.Uid ??= UInt(v); break;
-            case "gid": e.Gid ??= UInt(v); break;
-            case "auid": e.Auid ??= UInt(v); break;
-            case "euid": e.Euid ??= UInt(v); break;
-            case "suid": e.Suid ??= UInt(v); break;
-            case "fsuid": e.Fsuid ??= UInt(v); break;
-            case "egid": e.Egid ??= UInt(v); break;
-            case "sgid": e.Sgid ??= UInt(v); break;
-            case "fsgid": e.Fsgid ??= UInt(v); break;
-            case "ses": e.Ses ??= UInt(v); break;
-            case "tty": case "terminal": if (e.Tty == null && !f.IsUnknown) e.Tty = Str(f.RawValue); break;
-            case "comm": e.Comm ??= Str(f.RawValue); break;
-            case "exe": if (e.Exe == null && !f.IsUnknown) e.Exe = Str(f.RawValue); break;
-            case "subj": e.Subj ??= StringCache.Get(v); break;
-            case "key": if (e.Keys.Count == 0) e.Keys = FieldDecoder.SplitKeys(Str(f.RawValue)); break;
+            case FieldKey.Pid: e.Pid ??= Int(v); break;
+            case FieldKey.Ppid: e.Ppid ??= Int(v); break;
+            case FieldKey.Uid: e.Uid ??= UInt(v); break;
+            case FieldKey.Gid: e.Gid ??= UInt(v); break;
+            case FieldKey.Auid: e.Auid ??= UInt(v); break;
+            case FieldKey.Euid: e.Euid ??= UInt(v); break;
+            case FieldKey.Suid: e.Suid ??= UInt(v); break;
+            case FieldKey.Fsuid: e.Fsuid ??= UInt(v); break;
+            case FieldKey.Egid: e.Egid ??= UInt(v); break;
+            case FieldKey.Sgid: e.Sgid ??= UInt(v); break;
+            case FieldKey.Fsgid: e.Fsgid ??= UInt(v); break;
+            case FieldKey.Ses: e.Ses ??= UInt(v); break;
+            case FieldKey.Tty: case FieldKey.Terminal: if (e.Tty == null && !f.IsUnknown) e.Tty = Str(f.RawValue); break;
+            case FieldKey.Comm: e.Comm ??= Str(f.RawValue); break;
+            case FieldKey.Exe: if (e.Exe == null && !f.IsUnknown) e.Exe = Str(f.RawValue); break;
+            case FieldKey.Subj: e.Subj ??= StringCache.Get(v); break;
+            case FieldKey.Key: if (e.Keys.Count == 0) e.Keys = FieldDecoder.SplitKeys(Str(f.RawValue)); break;
         }
     }
 
@@ -155,15 +168,15 @@ public static class EventBuilder
     private static void ReadCommon(AuditEvent e, ReadOnlySpan<byte> fields, int depth)
     {
         var f = new FieldReader(fields);
-        Span<char> key = stackalloc char[KeyScratch];
         while (f.MoveNext())
         {
-            if (f.Quoting == FieldQuoting.Single && depth == 0 && f.KeyIs("msg"u8))
+            ulong key = f.KeyCode;
+            if (key == FieldKey.Msg && f.Quoting == FieldQuoting.Single && depth == 0)
             {
                 ReadCommon(e, f.Value, depth + 1);
                 continue;
             }
-            if (f.KeyIs("res"u8) || f.KeyIs("result"u8))
+            if (key is FieldKey.Res or FieldKey.Result)
             {
                 if (e.Result != null) continue;
                 var v = f.Value;
@@ -188,20 +201,19 @@ public static class EventBuilder
     {
         var p = new PathFields { Item = -1 };
         var f = new FieldReader(fields);
-        Span<char> key = stackalloc char[KeyScratch];
         while (f.MoveNext())
         {
             var v = f.Value;
-            switch (f.KeyChars(key))
+            switch (f.KeyCode)
             {
-                case "item": if (FieldDecoder.TryParseUInt32(v, out var it) && it <= int.MaxValue) p.Item = (int)it; break;
-                case "name": p.Name = Str(f.RawValue); break;
-                case "inode": if (FieldDecoder.TryParseUInt64(v, out var ino)) p.Inode = ino; break;
-                case "dev": p.Dev = StringCache.Get(v); break;
-                case "mode": if (FieldDecoder.TryParseOctalUInt32(v, out var m)) p.Mode = m; break;
-                case "ouid": p.Ouid = UInt(v); break;
-                case "ogid": p.Ogid = UInt(v); break;
-                case "nametype": p.NameType = StringCache.Get(v); break;
+                case FieldKey.Item: if (FieldDecoder.TryParseUInt32(v, out var it) && it <= int.MaxValue) p.Item = (int)it; break;
+                case FieldKey.Name: p.Name = Str(f.RawValue); break;
+                case FieldKey.Inode: if (FieldDecoder.TryParseUInt64(v, out var ino)) p.Inode = ino; break;
+                case FieldKey.Dev: p.Dev = StringCache.Get(v); break;
+                case FieldKey.Mode: if (FieldDecoder.TryParseOctalUInt32(v, out var m)) p.Mode = m; break;
+                case FieldKey.Ouid: p.Ouid = UInt(v); break;
+                case FieldKey.Ogid: p.Ogid = UInt(v); break;
+                case FieldKey.Nametype: p.NameType = StringCache.Get(v); break;
             }
         }
         return p;
@@ -278,7 +290,7 @@ public static class EventBuilder
             while (f.MoveNext())
             {
                 var key = f.Key;
-                if (key.SequenceEqual("argc"u8))
+                if (FieldKey.Of(key) == FieldKey.Argc)
                 {
                     if (_argc < 0 && FieldDecoder.TryParseUInt32(f.Value, out var argc) && argc <= MaxArgs)
                     {

@@ -86,6 +86,8 @@ public static class PathResolver
         if (p.Length == 0 || p[0] != '/') return false;
         if (p.Length == 1) return true;
         if (p[^1] == '/') return false;
+        // Every unclean case below needs a "//" or a "/." somewhere: two vectorized searches settle most names.
+        if (p.AsSpan().IndexOf("//") < 0 && p.AsSpan().IndexOf("/.") < 0) return true;
         for (int i = 0; i < p.Length; i++)
         {
             if (p[i] != '/') continue;

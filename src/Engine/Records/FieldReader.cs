@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FsAudit.Engine.Records;
 
 /// <summary>How a field value was written.</summary>
@@ -28,6 +30,7 @@ public ref struct FieldReader
         _pos = 0;
         Key = default;
         RawValue = default;
+        Value = default;
         Quoting = FieldQuoting.None;
     }
 
@@ -40,7 +43,11 @@ public ref struct FieldReader
     public FieldQuoting Quoting { get; private set; }
 
     /// <summary>The value without its quotes (hex stays hex: use <see cref="DecodeString"/>).</summary>
-    public readonly ReadOnlySpan<byte> Value => Quoting == FieldQuoting.None ? RawValue : FieldDecoder.Unquote(RawValue);
+    /// <remarks>Found while scanning: the same as <see cref="FieldDecoder.Unquote"/> of <see cref="RawValue"/> for a quoted value.</remarks>
+    public ReadOnlySpan<byte> Value { get; private set; }
+
+    /// <summary>The key as a <see cref="FieldKey"/> code, for a <c>switch</c> on <see cref="FieldKey"/> constants.</summary>
+    public readonly ulong KeyCode => FieldKey.Of(Key);
 
     public readonly bool IsNull => Quoting == FieldQuoting.None && RawValue.SequenceEqual("(null)"u8);
 
@@ -58,6 +65,7 @@ public ref struct FieldReader
     /// <summary>
     /// The key as characters in <paramref name="scratch"/>, so callers can <c>switch</c> on it with string constants
     /// (keys are short ASCII words); empty when the key does not fit or is not ASCII, which matches no constant.
+    /// Hot paths switch on <see cref="KeyCode"/> instead (no widening).
     /// </summary>
     public readonly ReadOnlySpan<char> KeyChars(Span<char> scratch) =>
         Key.Length <= scratch.Length && System.Text.Ascii.ToUtf16(Key, scratch, out int n) == System.Buffers.OperationStatus.Done
@@ -69,17 +77,24 @@ public ref struct FieldReader
 
     public readonly bool TryGetHexUInt64(out ulong v) => FieldDecoder.TryParseHexUInt64(Value, out v);
 
+    // Unquoted values longer than this are searched with the vectorized IndexOfAny (hex PROCTITLE, saddr);
+    // shorter ones (numbers, words) are cheaper to walk.
+    private const int ScalarScan = 16;
+
+    private static readonly System.Buffers.SearchValues<byte> Separators = System.Buffers.SearchValues.Create(" \t\n\r\0"u8);
+
     public bool MoveNext()
     {
         var t = _text;
         int pos = _pos;
-        while (pos < t.Length)
+        while (true)
         {
             while (pos < t.Length && IsSpace(t[pos])) pos++;
             if (pos >= t.Length) break;
 
+            // The key runs to '=' (or a separator: then it is no key).
             int start = pos;
-            while (pos < t.Length && t[pos] != (byte)'=' && !IsSpace(t[pos])) pos++;
+            pos = KeyEnd(t, pos);
             if (pos >= t.Length || t[pos] != (byte)'=' || pos == start)
             {
                 // A token without '=' (free text in user messages, an AppArmor "(enforce)"): skip it.
@@ -87,22 +102,32 @@ public ref struct FieldReader
                 continue;
             }
 
-            Key = t[start..pos];
+            Key = t.Slice(start, pos - start);
             pos++; // '='
             if (pos < t.Length && (t[pos] == (byte)'"' || t[pos] == (byte)'\''))
             {
                 byte q = t[pos];
-                int close = t[(pos + 1)..].IndexOf(q);
-                int end = close < 0 ? t.Length : pos + 1 + close + 1;
-                RawValue = t[pos..end];
+                int close = t.Slice(pos + 1).IndexOf(q);
+                if (close < 0)
+                {
+                    // Unterminated: the value runs to the end.
+                    RawValue = t.Slice(pos);
+                    Value = t.Slice(pos + 1);
+                    pos = t.Length;
+                }
+                else
+                {
+                    RawValue = t.Slice(pos, close + 2);
+                    Value = t.Slice(pos + 1, close);
+                    pos += close + 2;
+                }
                 Quoting = q == (byte)'"' ? FieldQuoting.Double : FieldQuoting.Single;
-                pos = end;
             }
             else
             {
                 int vs = pos;
-                while (pos < t.Length && !IsSpace(t[pos])) pos++;
-                RawValue = t[vs..pos];
+                pos = ValueEnd(t, pos);
+                RawValue = Value = t.Slice(vs, pos - vs);
                 Quoting = FieldQuoting.None;
             }
             _pos = pos;
@@ -111,10 +136,43 @@ public ref struct FieldReader
         _pos = t.Length;
         Key = default;
         RawValue = default;
+        Value = default;
         return false;
     }
 
-    private static bool IsSpace(byte c) => c == (byte)' ' || c == (byte)'\t' || c == (byte)'\n' || c == (byte)'\r' || c == 0;
+    /// <summary>Index of the first '=' or separator at or after <paramref name="pos"/>, or the length.</summary>
+    /// <remarks>
+    /// Keys are short words (bytes above ' '): one compare for '=' and one for '&lt;= ' ' per byte. A word-at-a-time
+    /// (SWAR) scan measured slower on the kernel's fields (a FieldReader micro-benchmark over kernel-ops.netlink:
+    /// 66 ns per record against 58 for this loop).
+    /// </remarks>
+    private static int KeyEnd(ReadOnlySpan<byte> t, int pos)
+    {
+        for (; pos < t.Length; pos++)
+        {
+            byte c = t[pos];
+            if (c == (byte)'=' || (c <= (byte)' ' && IsSpace(c))) return pos;
+        }
+        return pos;
+    }
+
+    /// <summary>Index of the first separator at or after <paramref name="pos"/>, or the length.</summary>
+    private static int ValueEnd(ReadOnlySpan<byte> t, int pos)
+    {
+        int scalarEnd = Math.Min(t.Length, pos + ScalarScan);
+        for (; pos < scalarEnd; pos++)
+            if (t[pos] <= (byte)' ' && IsSpace(t[pos])) return pos;
+        if (pos >= t.Length) return t.Length;
+        // A long value (hex PROCTITLE, saddr): the vectorized search.
+        int i = t.Slice(pos).IndexOfAny(Separators);
+        return i < 0 ? t.Length : pos + i;
+    }
+
+    // ' ', '\t', '\n', '\r' and NUL as a bit mask over the bytes 0..32.
+    private const ulong SpaceMask = 1UL << ' ' | 1UL << '\t' | 1UL << '\n' | 1UL << '\r' | 1UL << 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsSpace(byte c) => c <= (byte)' ' && ((SpaceMask >> c) & 1) != 0;
 
     /// <summary>Finds the first field named <paramref name="name"/>; its raw value or false.</summary>
     public static bool TryFind(ReadOnlySpan<byte> fields, ReadOnlySpan<byte> name, out ReadOnlySpan<byte> rawValue)

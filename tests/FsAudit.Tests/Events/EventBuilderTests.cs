@@ -113,6 +113,18 @@ public class EventBuilderTests
         Assert.Null(e.Paths[1].RawName);
     }
 
+    [Theory]
+    [InlineData(long.MinValue)]
+    [InlineData(long.MaxValue)]
+    [InlineData(-100000)]
+    public void A_failed_syscall_with_an_exit_no_errno_has_gets_no_errno_name(long exit)
+    {
+        var e = EventBuilder.Build(new[] { Rec("SYSCALL", 6, SyscallFields(success: "no", exit: exit)) }, false);
+        Assert.False(e.Success);
+        Assert.Equal(exit, e.Exit);
+        Assert.Null(e.Errno);
+    }
+
     [Fact]
     public void Repeated_values_share_one_string_and_quoted_non_ascii_user_text_decodes()
     {
