@@ -21,7 +21,9 @@ using FsAudit.PipelineBench;
 //   gen       framing only (the harness's stand-in for recv: subtract it)
 //   parse     + NetlinkMessageReader + RecordParser.TryParseKernel (the reader thread's work)
 //   correlate + Correlator and EventBuilder on the same thread (the engine's floor, no actors)
-//   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog)
+//   describe  + each event's filter facts (AuditEventView.Describe: its name, classes, paths), the part of publish before the line
+//   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog):
+//             publish − describe is the line's JSON
 //   encode    + events encoded into journal batches of 2048 (EventBatchEncoder, zlib as configured by default)
 //   encode-raw  the same without compression (compression = none)
 //   pipeline  the real AuditPipeline (reader thread, RecordBuffer, source stage, correlator pool) into a counting sink
@@ -81,6 +83,7 @@ void Measure(string stage, long n, bool print)
         "gen" => RunDirect(n, parse: false, correlate: false),
         "parse" => RunDirect(n, parse: true, correlate: false),
         "correlate" => RunDirect(n, parse: true, correlate: true),
+        "describe" => RunDirect(n, parse: true, correlate: true, consume: Describe()),
         "publish" => RunDirect(n, parse: true, correlate: true, consume: Publish()),
         "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compress: true)),
         "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(compress: false)),
@@ -109,6 +112,17 @@ static Action<List<AuditEvent>> Publish()
     return events =>
     {
         foreach (var e in events) writer.Write(offset++, e);
+    };
+}
+
+// The facts the hub extracts from every event before its line (publish without the JSON).
+static Action<List<AuditEvent>> Describe()
+{
+    var view = new AuditEventView(ClassCatalog.Empty);
+    long names = 0;
+    return events =>
+    {
+        foreach (var e in events) names += view.Describe(e).Name.Length;
     };
 }
 

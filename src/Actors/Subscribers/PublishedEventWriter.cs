@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using FsAudit.Engine.Events;
 
 namespace FsAudit.Actors.Subscribers;
@@ -8,12 +6,10 @@ namespace FsAudit.Actors.Subscribers;
 /// Serializes an event into its protocol line once: <c>{"offset":N,"event":...,"classes":[...], properties}\n</c>.
 /// Shared by the live hub and history reads so both produce byte-identical lines. Not thread-safe.
 /// </summary>
-public sealed class PublishedEventWriter<TEvent>(ISubscriptionEventView<TEvent> view) : IDisposable
+public sealed class PublishedEventWriter<TEvent>(ISubscriptionEventView<TEvent> view)
 {
-    private static readonly JsonEncodedText OffsetName = JsonEncodedText.Encode("offset"),
-        EventName = JsonEncodedText.Encode("event"), ClassesName = JsonEncodedText.Encode("classes");
-    private readonly ArrayBufferWriter<byte> _json = new(4096);
-    private Utf8JsonWriter? _writer;
+    private static readonly JsonName OffsetName = new("offset"), EventName = new("event"), ClassesName = new("classes");
+    private readonly JsonLineWriter _json = new(4096);
 
     public ISubscriptionEventView<TEvent> View => view;
 
@@ -22,26 +18,19 @@ public sealed class PublishedEventWriter<TEvent>(ISubscriptionEventView<TEvent> 
 
     public PublishedEvent Write(long offset, TEvent e, EventFacts facts)
     {
-        _json.ResetWrittenCount();
-        _writer ??= new Utf8JsonWriter(_json, EventJson.WriterOptions);
-        _writer.Reset(_json);
-        _writer.WriteStartObject();
-        _writer.WriteNumber(OffsetName, offset);
+        var w = _json;
+        w.Reset();
+        w.StartObject();
+        w.Number(OffsetName, offset);
         // Event and class names come from the classifier's and the catalog's tables: encoded once.
-        EncodedStrings.Write(_writer, EventName, facts.Name);
-        _writer.WriteStartArray(ClassesName);
+        EncodedStrings.Write(w, EventName, facts.Name);
+        w.StartArray(ClassesName);
         var classes = facts.Classes;
-        for (int i = 0; i < classes.Count; i++) EncodedStrings.WriteValue(_writer, classes[i]); // no boxed enumerator per event
-        _writer.WriteEndArray();
-        view.WriteProperties(_writer, e);
-        _writer.WriteEndObject();
-        _writer.Flush();
-
-        var line = new byte[_json.WrittenCount + 1];
-        _json.WrittenSpan.CopyTo(line);
-        line[^1] = (byte)'\n';
-        return new PublishedEvent(offset, facts, line);
+        for (int i = 0; i < classes.Count; i++) EncodedStrings.WriteValue(w, classes[i]); // no boxed enumerator per event
+        w.EndArray();
+        view.WriteProperties(w, e);
+        w.EndObject();
+        w.NewLine();
+        return new PublishedEvent(offset, facts, w.WrittenSpan.ToArray());
     }
-
-    public void Dispose() => _writer?.Dispose();
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using FsAudit.Engine.Events;
 
 namespace FsAudit.Actors.Subscribers;
 
@@ -11,7 +11,7 @@ public interface ISubscriptionEventView<in TEvent>
     EventFacts Describe(TEvent e);
 
     /// <summary>Writes the event's JSON properties into the current object (no braces).</summary>
-    void WriteProperties(Utf8JsonWriter writer, TEvent e);
+    void WriteProperties(JsonLineWriter writer, TEvent e);
 }
 
 /// <summary>The event names and classes a subscription may name; used to reject typos at subscribe time.</summary>

@@ -202,6 +202,5 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
     {
         foreach (var e in _subscribers.Values) e.Request.Buffer.Complete();
         _subscribers.Clear();
-        _writer.Dispose();
     }
 }

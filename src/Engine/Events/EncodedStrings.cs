@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 
 namespace FsAudit.Engine.Events;
 
@@ -15,35 +14,49 @@ public static class EncodedStrings
     private const int MaxLength = 256;
     private const int Slots = 2048; // power of two
 
-    private sealed class Entry(string source, JsonEncodedText encoded)
+    private sealed class Entry(string source, byte[] token, int length)
     {
         public readonly string Source = source;
-        public readonly JsonEncodedText Encoded = encoded;
+        public readonly byte[] Token = token; // the quoted, escaped UTF-8 string, zero-padded to a multiple of 16
+        public readonly int Length = length;
     }
 
     private static readonly Entry?[] Table = new Entry?[Slots];
 
-    /// <summary>Writes <paramref name="value"/> (null as JSON null) as <see cref="EventJson.WriterOptions"/> would.</summary>
-    public static void Write(Utf8JsonWriter w, JsonEncodedText name, string? value)
+    [ThreadStatic] private static JsonLineWriter? _encoder;
+
+    /// <summary>Writes <paramref name="value"/> (null as JSON null) exactly as <see cref="JsonLineWriter.String"/> would.</summary>
+    public static void Write(JsonLineWriter w, JsonName name, string? value)
     {
-        if (value is null) w.WriteNull(name);
-        else if (value.Length > MaxLength) w.WriteString(name, value);
-        else w.WriteString(name, Get(value));
+        if (value is null) w.Null(name);
+        else if (value.Length > MaxLength) w.String(name, value);
+        else
+        {
+            var entry = Get(value);
+            w.Encoded(name, entry.Token, entry.Length);
+        }
     }
 
-    public static void WriteValue(Utf8JsonWriter w, string value)
+    public static void WriteValue(JsonLineWriter w, string value)
     {
-        if (value.Length > MaxLength) w.WriteStringValue(value);
-        else w.WriteStringValue(Get(value));
+        if (value.Length > MaxLength) w.StringValue(value);
+        else
+        {
+            var entry = Get(value);
+            w.EncodedValue(entry.Token, entry.Length);
+        }
     }
 
-    private static JsonEncodedText Get(string value)
+    private static Entry Get(string value)
     {
         int slot = RuntimeHelpers.GetHashCode(value) & (Slots - 1);
         var entry = Volatile.Read(ref Table[slot]);
-        if (entry != null && ReferenceEquals(entry.Source, value)) return entry.Encoded;
-        var encoded = JsonEncodedText.Encode(value, EventJson.WriterOptions.Encoder);
-        Volatile.Write(ref Table[slot], new Entry(value, encoded));
-        return encoded;
+        if (entry != null && ReferenceEquals(entry.Source, value)) return entry;
+        var encoder = _encoder ??= new JsonLineWriter(MaxLength * 6 + 2);
+        encoder.Reset();
+        encoder.StringValue(value);
+        entry = new Entry(value, JsonLineWriter.Pad(encoder.WrittenSpan), encoder.Length);
+        Volatile.Write(ref Table[slot], entry);
+        return entry;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FsAudit.Engine.Correlation;
 using FsAudit.Engine.Events;
 using FsAudit.Engine.Records;
@@ -30,7 +29,6 @@ public static class ParseVerb
         var reader = new LogLineReader(input);
         var events = new List<AuditEvent>(256);
         var buffered = new BufferedStream(output, 1 << 16);
-        var json = new Utf8JsonWriter(buffered, EventJson.WriterOptions);
         long malformed = 0, records = 0, written = 0, newestMs = long.MinValue;
 
         try
@@ -65,10 +63,10 @@ public static class ParseVerb
                 // Log time is the clock: timeouts mean "this much later in the log", not wall time.
                 correlator.Add(record, newestMs, events);
                 if ((records & 4095) == 0) correlator.Expire(newestMs, events);
-                if (events.Count > 0) written += Write(json, buffered, events);
+                if (events.Count > 0) written += Write(buffered, events);
             }
             correlator.Flush(events);
-            written += Write(json, buffered, events);
+            written += Write(buffered, events);
             buffered.Flush();
         }
         catch (IOException ex)
@@ -88,9 +86,9 @@ public static class ParseVerb
         return 0;
     }
 
-    private static long Write(Utf8JsonWriter json, Stream output, List<AuditEvent> events)
+    private static long Write(Stream output, List<AuditEvent> events)
     {
-        foreach (var e in events) EventJson.WriteLine(json, output, e);
+        foreach (var e in events) EventJson.WriteLine(output, e);
         long n = events.Count;
         events.Clear();
         return n;

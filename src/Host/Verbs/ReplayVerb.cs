@@ -114,7 +114,7 @@ public static class ReplayVerb
             await stderr.WriteLineAsync($"fsaudit replay: offsets {fromOffset}..{Math.Min(toOffset, row.Header.FirstOffset - 1)} were pruned from the journal");
 
         var view = new AuditEventView(catalog);
-        using var writer = new PublishedEventWriter<AuditEvent>(view);
+        var writer = new PublishedEventWriter<AuditEvent>(view);
         var output = new BufferedStream(stdout, 1 << 16);
         long printed = 0, unreadable = 0, expected = Math.Max(fromOffset, row.Header.FirstOffset);
         bool done = false;

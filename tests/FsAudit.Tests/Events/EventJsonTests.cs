@@ -25,17 +25,18 @@ public class EventJsonTests
     public void Cached_strings_write_what_the_writer_writes(string value)
     {
         var expected = Write(w => w.WriteString("v", value));
+        var name = new JsonName("v");
         // First write encodes and caches, the second hits the cache; an equal but distinct string misses it.
-        Assert.Equal(expected, Write(w => EncodedStrings.Write(w, JsonEncodedText.Encode("v"), value)));
-        Assert.Equal(expected, Write(w => EncodedStrings.Write(w, JsonEncodedText.Encode("v"), value)));
-        Assert.Equal(expected, Write(w => EncodedStrings.Write(w, JsonEncodedText.Encode("v"), new string(value.AsSpan()))));
-        Assert.Equal(Write(w => w.WriteStringValue(value), array: true), Write(w => EncodedStrings.WriteValue(w, value), array: true));
+        Assert.Equal(expected, Line(w => EncodedStrings.Write(w, name, value)));
+        Assert.Equal(expected, Line(w => EncodedStrings.Write(w, name, value)));
+        Assert.Equal(expected, Line(w => EncodedStrings.Write(w, name, new string(value.AsSpan()))));
+        Assert.Equal(Write(w => w.WriteStringValue(value), array: true), Line(w => EncodedStrings.WriteValue(w, value), array: true));
     }
 
     [Fact]
     public void Null_is_written_as_json_null()
     {
-        Assert.Equal("{\"v\":null}", Write(w => EncodedStrings.Write(w, JsonEncodedText.Encode("v"), null)));
+        Assert.Equal("{\"v\":null}", Line(w => EncodedStrings.Write(w, new JsonName("v"), null)));
     }
 
     [Theory]
@@ -64,5 +65,14 @@ public class EventJsonTests
             if (array) w.WriteEndArray(); else w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static string Line(Action<JsonLineWriter> body, bool array = false)
+    {
+        var w = new JsonLineWriter();
+        if (array) w.StartArray(); else w.StartObject();
+        body(w);
+        if (array) w.EndArray(); else w.EndObject();
+        return System.Text.Encoding.UTF8.GetString(w.WrittenSpan);
     }
 }

@@ -2,6 +2,7 @@ using Xunit;
 using System.Text;
 using System.Text.Json;
 using FsAudit.Actors.Subscribers;
+using FsAudit.Engine.Events;
 
 namespace FsAudit.Tests.Subscribers;
 
@@ -48,14 +49,16 @@ public sealed class TestView : ISubscriptionEventView<TestEvent>
         return new EventFacts(e.Name, TestCatalog.ClassesOf(e.Name), e.Keys ?? [], e.Success, e.Uid, e.Auid, e.Paths ?? []);
     }
 
-    public void WriteProperties(Utf8JsonWriter w, TestEvent e)
+    private static readonly JsonName NoteName = new("note"), PathsName = new("paths");
+
+    public void WriteProperties(JsonLineWriter w, TestEvent e)
     {
-        w.WriteString("note", e.Note);
+        w.String(NoteName, e.Note);
         if (e.Paths is { } paths)
         {
-            w.WriteStartArray("paths");
-            foreach (var p in paths) w.WriteStringValue(p);
-            w.WriteEndArray();
+            w.StartArray(PathsName);
+            foreach (var p in paths) w.StringValue(p);
+            w.EndArray();
         }
     }
 }
