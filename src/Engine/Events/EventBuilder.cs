@@ -213,7 +213,12 @@ public static class EventBuilder
                 case FieldKey.Mode: if (FieldDecoder.TryParseOctalUInt32(v, out var m)) p.Mode = m; break;
                 case FieldKey.Ouid: p.Ouid = UInt(v); break;
                 case FieldKey.Ogid: p.Ogid = UInt(v); break;
-                case FieldKey.Nametype: p.NameType = StringCache.Get(v); break;
+                case FieldKey.Nametype:
+                    p.NameType = StringCache.Get(v);
+                    // The kernel prints nametype after everything read here (only cap_* follow): stop scanning
+                    // unless the record came in another order.
+                    if (p.Item >= 0 && p.Inode.HasValue) return p;
+                    break;
             }
         }
         return p;

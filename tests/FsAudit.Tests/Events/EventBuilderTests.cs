@@ -113,6 +113,19 @@ public class EventBuilderTests
         Assert.Null(e.Paths[1].RawName);
     }
 
+    [Fact]
+    public void Path_fields_are_read_in_kernel_order_and_in_any_other_order()
+    {
+        var e = EventBuilder.Build(new[]
+        {
+            Rec("SYSCALL", 7, SyscallFields(items: 2)),
+            Rec("PATH", 7, "item=0 name=\"/a\" inode=11 dev=fd:01 mode=0100644 ouid=1 ogid=2 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0"),
+            Rec("PATH", 7, "nametype=CREATE item=1 name=\"/b\" inode=12 dev=fd:02 mode=0100600 ouid=3 ogid=4"),
+        }, false);
+        Assert.Equal(("/a", 11UL, "fd:01", 0x81A4u, 1u, 2u, "NORMAL"), (e.Paths[0].Name, e.Paths[0].Inode!.Value, e.Paths[0].Dev, e.Paths[0].Mode!.Value, e.Paths[0].Ouid!.Value, e.Paths[0].Ogid!.Value, e.Paths[0].NameType));
+        Assert.Equal(("/b", 12UL, "fd:02", 0x8180u, 3u, 4u, "CREATE"), (e.Paths[1].Name, e.Paths[1].Inode!.Value, e.Paths[1].Dev, e.Paths[1].Mode!.Value, e.Paths[1].Ouid!.Value, e.Paths[1].Ogid!.Value, e.Paths[1].NameType));
+    }
+
     [Theory]
     [InlineData(long.MinValue)]
     [InlineData(long.MaxValue)]
