@@ -14,6 +14,7 @@ using FsAudit.PipelineBench;
 // PipelineBench: CPU cost of the daemon's hot path (netlink buffer → records → correlators → events) without a kernel.
 //   dotnet run -c Release --project bench/PipelineBench -- [--records N] [--rate R] [--per-read K] [--stages a,b]
 //      [--correlators N] [--in-flight N] [--coalesce MS] [--nice N] [--fixture PATH] [--repeat N]
+//      [--compression zstd|zlib|none] [--zstd-level L]
 // Kernel-shaped input: the records of tests/FsAudit.Tests/fixtures/kernel-ops.netlink, replicated with increasing
 // serials, framed as netlink datagrams into a receive buffer (as AuditNetlinkSocket.Receive leaves them), K records
 // per read (or, with --rate R records/s, as many as are due, like a reader keeping up with the kernel).
@@ -24,7 +25,8 @@ using FsAudit.PipelineBench;
 //   describe  + each event's filter facts (AuditEventView.Describe: its name, classes, paths), the part of publish before the line
 //   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog):
 //             publish − describe is the line's JSON
-//   encode    + events encoded into journal batches of 2048 (EventBatchEncoder, zlib as configured by default)
+//   encode    + events encoded into journal batches of 2048 (EventBatchEncoder; --compression, default zstd at the
+//             default level as configured by default; --zstd-level L); also prints the payload bytes per event
 //   encode-raw  the same without compression (compression = none)
 //   pipeline  the real AuditPipeline (reader thread, RecordBuffer, source stage, correlator pool) into a counting sink
 // Reports records/s, events/s, CPU µs per event (Process.TotalProcessorTime), bytes allocated per event, GC counts.
@@ -38,6 +40,9 @@ var defaults = new PipelineSettings { SpillDirectory = "x" };
 int inFlight = defaults.MaxBatchesInFlight, coalesce = defaults.ReadCoalesceMs, nice = defaults.ReaderNice;
 string fixture = FindFixture();
 string? pipelineNote = null;
+var compression = JournalCompression.Zstd;
+int zstdLevel = EventBatchCodec.DefaultZstdLevel;
+var encoded = new long[2]; // payload bytes, events of the last measured encode stage
 var stages = new List<string> { "gen", "parse", "correlate", "pipeline" };
 for (int i = 0; i < args.Length - 1; i++)
 {
@@ -53,6 +58,8 @@ for (int i = 0; i < args.Length - 1; i++)
         case "--in-flight": inFlight = int.Parse(args[++i]); break;
         case "--coalesce": coalesce = int.Parse(args[++i]); break;
         case "--nice": nice = int.Parse(args[++i]); break;
+        case "--compression": compression = Enum.Parse<JournalCompression>(args[++i], ignoreCase: true); break;
+        case "--zstd-level": zstdLevel = int.Parse(args[++i]); break;
     }
 }
 
@@ -85,8 +92,8 @@ void Measure(string stage, long n, bool print)
         "correlate" => RunDirect(n, parse: true, correlate: true),
         "describe" => RunDirect(n, parse: true, correlate: true, consume: Describe()),
         "publish" => RunDirect(n, parse: true, correlate: true, consume: Publish()),
-        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compress: true)),
-        "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(compress: false)),
+        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compression, zstdLevel, encoded)),
+        "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(JournalCompression.None, zstdLevel, encoded)),
         "pipeline" => RunPipeline(n),
         _ => throw new ArgumentException($"unknown stage {stage}"),
     };
@@ -102,6 +109,9 @@ void Measure(string stage, long n, bool print)
         $"cpu {cpu.TotalMicroseconds / perEventBase,6:F2} µs/ev ({cpu.TotalMicroseconds / n,5:F2} µs/rec, {cpu.TotalSeconds / wall.Elapsed.TotalSeconds:F2} cores) " +
         $"alloc {allocated / (double)perEventBase,7:N0} B/ev  gc0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}  wall {wall.Elapsed.TotalSeconds:F2}s");
     if (stage == "pipeline" && pipelineNote != null) Console.WriteLine(pipelineNote);
+    if (stage is "encode" or "encode-raw")
+        Console.WriteLine($"  {(stage == "encode" ? compression : JournalCompression.None)}{(stage == "encode" && compression == JournalCompression.Zstd ? $" level {zstdLevel}" : "")}: " +
+                          $"payload {encoded[0] / (double)Math.Max(1, encoded[1]):F1} B/ev over {encoded[1]:N0} events in full batches");
 }
 
 // What the hub does with every event: its subscriber line.
@@ -126,16 +136,18 @@ static Action<List<AuditEvent>> Describe()
     };
 }
 
-// What the journal sink does: encode batches of up to 2048 events.
-static Action<List<AuditEvent>> Encode(bool compress)
+// What the journal sink does: encode batches of up to 2048 events. Counts payload bytes and events into totals.
+static Action<List<AuditEvent>> Encode(JournalCompression compression, int zstdLevel, long[] totals)
 {
-    var encoder = new EventBatchEncoder();
+    var encoder = new EventBatchEncoder(zstdLevel);
     var pending = new List<AuditEvent>(2048);
+    totals[0] = totals[1] = 0;
     return events =>
     {
         pending.AddRange(events);
         if (pending.Count < 2048) return;
-        encoder.Encode(pending, compress: compress);
+        totals[0] += encoder.Encode(pending, compression: compression).Length;
+        totals[1] += pending.Count;
         pending.Clear();
     };
 }

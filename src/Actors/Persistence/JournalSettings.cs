@@ -30,8 +30,11 @@ public sealed record JournalSettings
     /// <summary>... and at most about this many bytes of record text.</summary>
     public long MaxBatchBytes { get; init; } = 2 << 20;
 
-    /// <summary>zlib-compress each journal write (fast; audit text shrinks several times).</summary>
-    public bool Compress { get; init; } = true;
+    /// <summary>How each journal write's events are stored: zstd by default (audit text shrinks tens of times).</summary>
+    public JournalCompression Compression { get; init; } = JournalCompression.Zstd;
+
+    /// <summary>zstd level when <see cref="Compression"/> is zstd (negative = zstd's faster, larger levels).</summary>
+    public int CompressionLevel { get; init; } = EventBatchCodec.DefaultZstdLevel;
 
     /// <summary>The writer saves its state every this many journal writes, bounding recovery after a crash.</summary>
     public int SnapshotEvery { get; init; } = 100;
@@ -78,7 +81,8 @@ public sealed record JournalSettings
             max-events = 2048            # events per journal write, at most
             max-bytes = 2MiB             # record text per journal write, about
           }
-          compression = zlib             # zlib | none: how each journal write's events are stored
+          compression = zstd             # zstd | zlib | none: how each journal write's events are stored
+          compression-level = -1         # zstd only, -7..19 (negative: faster, larger); zlib is always its fastest
           snapshot-every = 100           # journal writes between writer snapshots (bounds crash recovery)
           write-timeout = 30s
           retry-backoff { min = 500ms, max = 10s }
@@ -123,8 +127,17 @@ public sealed record JournalSettings
             throw new JournalConfigException("fsaudit.journal.path must not be empty");
 
         string compression = Str(c, "compression");
-        if (compression is not ("zlib" or "none"))
-            throw new JournalConfigException($"fsaudit.journal.compression must be zlib or none (found \"{compression}\")");
+        var compressionKind = compression switch
+        {
+            "zstd" => JournalCompression.Zstd,
+            "zlib" => JournalCompression.Zlib,
+            "none" => JournalCompression.None,
+            _ => throw new JournalConfigException($"fsaudit.journal.compression must be zstd, zlib or none (found \"{compression}\")"),
+        };
+        long level = Int(c, "compression-level");
+        if (level is < EventBatchCodec.MinZstdLevel or > EventBatchCodec.MaxZstdLevel)
+            throw new JournalConfigException(
+                $"fsaudit.journal.compression-level must be between {EventBatchCodec.MinZstdLevel} and {EventBatchCodec.MaxZstdLevel} (found {level})");
         long maxAge = (long)Duration(c, "retention.max-age").TotalMilliseconds;
         long maxSize = Bytes(c, "retention.max-size");
         if (maxSize > 0 && p != JournalPlugin.Sqlite)
@@ -136,7 +149,8 @@ public sealed record JournalSettings
             DatabasePath = p == JournalPlugin.Sqlite ? (Path.IsPathRooted(path) ? path : Path.Combine(stateDirectory, path)) : "",
             ConnectionString = cs,
             PostgreSqlProvider = Str(c, "postgresql-provider"),
-            Compress = compression == "zlib",
+            Compression = compressionKind,
+            CompressionLevel = (int)level,
             MaxBatchEvents = (int)Positive(c, "batch.max-events", Int(c, "batch.max-events"), 1_000_000),
             MaxBatchBytes = Positive(c, "batch.max-bytes", Bytes(c, "batch.max-bytes"), 256L << 20),
             SnapshotEvery = (int)Positive(c, "snapshot-every", Int(c, "snapshot-every"), 1_000_000),

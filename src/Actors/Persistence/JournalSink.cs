@@ -35,8 +35,8 @@ public static class JournalSink
             // One encoder per materialization: its buffers are reused for every batch of this stream.
             .StatefulSelectMany<IReadOnlyList<AuditEvent>, List<AuditEvent>, (IReadOnlyList<AuditEvent> Events, byte[] Payload), NotUsed>(() =>
             {
-                var encoder = new EventBatchEncoder();
-                return b => [(b, encoder.Encode(b, compress: settings.Compress))];
+                var encoder = new EventBatchEncoder(settings.CompressionLevel);
+                return b => [(b, encoder.Encode(b, compression: settings.Compression))];
             })
             .Async() // encode the next batch while this one is written...
             .Via(Flow.Create<(IReadOnlyList<AuditEvent> Events, byte[] Payload)>()

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
 using FsAudit.Actors.Persistence;
 using FsAudit.Engine.Events;
 using FsAudit.Engine.Records;
@@ -8,14 +10,16 @@ namespace FsAudit.Tests.Persistence;
 public class EventBatchCodecTests
 {
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Round_trip_rebuilds_every_event_exactly(bool compress)
+    [InlineData(JournalCompression.Zstd)]
+    [InlineData(JournalCompression.Zlib)]
+    [InlineData(JournalCompression.None)]
+    public void Round_trip_rebuilds_every_event_exactly(JournalCompression compress)
     {
         var events = SampleEvents.Range(0, 300);
-        var payload = EventBatchCodec.Encode(events, compress: compress);
+        var payload = EventBatchCodec.Encode(events, compression: compress);
+        Assert.Equal(compress switch { JournalCompression.Zstd => 2, JournalCompression.Zlib => 1, _ => 0 }, payload[1]);
         long text = events.Sum(e => e.Records.Sum(r => (long)r.Text.Length));
-        if (compress) Assert.True(payload.Length < text / 3, $"{payload.Length} bytes for {text} characters of record text");
+        if (compress != JournalCompression.None) Assert.True(payload.Length < text / 3, $"{payload.Length} bytes for {text} characters of record text");
         else Assert.True(payload.Length > text);
         EventBatchCodec.SetFirstOffset(payload, 5000);
         var batch = EventBatchCodec.Decode(payload);
@@ -58,7 +62,7 @@ public class EventBatchCodecTests
         byte[] text = [.. "audit(2000.000:9): cwd=\""u8, 0xFF, 0xC3, (byte)'x', .. "\" odd=\xfe"u8];
         Assert.True(RecordParser.TryParseKernel(1307, text, out var r, out var error), error);
         var events = new[] { EventBuilder.Build([r!], false) };
-        foreach (bool compress in new[] { true, false })
+        foreach (var compress in Enum.GetValues<JournalCompression>())
         {
             var back = EventBatchCodec.Decode(EventBatchCodec.Encode(events, 1, compress)).Events[0].Records[0];
             Assert.Equal(text, back.Utf8.ToArray());
@@ -68,9 +72,124 @@ public class EventBatchCodecTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Damaged_payloads_are_format_errors_not_crashes(bool compress)
+    [InlineData(JournalCompression.Zstd)]
+    [InlineData(JournalCompression.Zlib)]
+    [InlineData(JournalCompression.None)]
+    public void Large_batches_round_trip(JournalCompression compress)
+    {
+        // Past every buffer's initial 64 KiB: thousands of events, an incompressible 3 MB record and invalid UTF-8.
+        var rnd = new Random(3);
+        var noise = new byte[3 << 20];
+        rnd.NextBytes(noise);
+        for (int i = 0; i < noise.Length; i++) if (noise[i] is (byte)'\n' or 0) noise[i] = (byte)'x';
+        byte[] big = [.. "audit(3000.000:1): proctitle="u8, .. noise];
+        Assert.True(RecordParser.TryParseKernel(1327, big, out var r, out var error), error);
+        var events = SampleEvents.Range(0, 5000);
+        events.Insert(2500, EventBuilder.Build([r!], false));
+        var encoder = new EventBatchEncoder();
+        for (int round = 0; round < 2; round++) // the second reuses the grown buffers
+        {
+            var decoded = EventBatchCodec.Decode(encoder.Encode(events, 7, compress));
+            Assert.Equal(events.Count, decoded.Events.Count);
+            Assert.Equal(big, decoded.Events[2500].Records[0].Utf8.ToArray());
+            for (int i = 0; i < events.Count; i += 97)
+                Assert.Equal(Json(events[i]), Json(decoded.Events[i].Build()));
+        }
+    }
+
+    /// <summary>
+    /// A zlib batch as every build before zstd wrote it (flags 0x01, u32 length, ZLibStream at Fastest), built here
+    /// without the encoder: such journals must keep reading, and compression = zlib must still write exactly this.
+    /// </summary>
+    [Fact]
+    public void Zlib_batches_of_the_old_format_still_decode_and_zlib_still_writes_them()
+    {
+        var events = SampleEvents.Range(0, 400);
+        var plain = EventBatchCodec.Encode(events, 9, JournalCompression.None);
+        using var ms = new MemoryStream();
+        ms.Write(plain.AsSpan(0, EventBatchCodec.HeaderSize));
+        ms.Write(BitConverter.GetBytes(plain.Length - EventBatchCodec.HeaderSize)); // little-endian here
+        using (var z = new ZLibStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+            z.Write(plain, EventBatchCodec.HeaderSize, plain.Length - EventBatchCodec.HeaderSize);
+        var old = ms.ToArray();
+        old[1] = 1;
+
+        var decoded = EventBatchCodec.Decode(old);
+        Assert.Equal(9, decoded.Header.FirstOffset);
+        Assert.Equal(events.Count, decoded.Events.Count);
+        for (int i = 0; i < events.Count; i++)
+            Assert.Equal(Json(events[i]), Json(decoded.Events[i].Build()));
+        Assert.Equal(old, EventBatchCodec.Encode(events, 9, JournalCompression.Zlib));
+    }
+
+    [Fact]
+    public void Damaged_zstd_frames_are_format_errors()
+    {
+        var payload = EventBatchCodec.Encode(SampleEvents.Range(0, 50), 1, JournalCompression.Zstd);
+        const int frame = EventBatchCodec.HeaderSize + 4;
+        Assert.Equal(0xFD2FB528u, BinaryPrimitives.ReadUInt32LittleEndian(payload.AsSpan(frame))); // zstd's magic
+
+        var badMagic = (byte[])payload.Clone();
+        badMagic[frame] ^= 0xFF;
+        Assert.Contains("damaged", Assert.Throws<JournalFormatException>(() => EventBatchCodec.Decode(badMagic)).Message);
+
+        Assert.Throws<JournalFormatException>(() => EventBatchCodec.Decode(payload.AsSpan(0, payload.Length - 1)));
+        Assert.Throws<JournalFormatException>(() => EventBatchCodec.Decode([.. payload, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+        Assert.Throws<JournalFormatException>(() => EventBatchCodec.Decode(payload.AsSpan(0, frame)));
+
+        int length = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(EventBatchCodec.HeaderSize));
+        foreach (int claimed in new[] { length - 1, length + 1, 0, -1 })
+        {
+            var wrongLength = (byte[])payload.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(wrongLength.AsSpan(EventBatchCodec.HeaderSize), claimed);
+            Assert.Throws<JournalFormatException>(() => EventBatchCodec.Decode(wrongLength));
+        }
+    }
+
+    [Fact]
+    public void A_flipped_bit_in_a_zstd_frame_never_decodes_into_different_text()
+    {
+        // The frame carries zstd's content checksum: damage inside literal text must not decode into wrong text.
+        // (A flip may also land where it changes nothing decoded, e.g. a frame-header bit: then the events are intact.)
+        var events = SampleEvents.Range(0, 30);
+        var payload = EventBatchCodec.Encode(events, 1, JournalCompression.Zstd);
+        var expected = events.Select(Json).ToArray();
+        const int frame = EventBatchCodec.HeaderSize + 4;
+        int caught = 0;
+        for (int at = frame; at < payload.Length; at++)
+        {
+            var bad = (byte[])payload.Clone();
+            bad[at] ^= 0x10;
+            try
+            {
+                var decoded = EventBatchCodec.Decode(bad);
+                Assert.Equal(expected, decoded.Events.Select(e => Json(e.Build())).ToArray());
+            }
+            catch (JournalFormatException) { caught++; }
+        }
+        Assert.True(caught > (payload.Length - frame) * 9 / 10, $"only {caught} of {payload.Length - frame} flips were caught");
+    }
+
+    [Theory]
+    [InlineData(JournalCompression.Zstd, 0x03)] // zlib and zstd at once
+    [InlineData(JournalCompression.Zstd, 0x04)]
+    [InlineData(JournalCompression.Zlib, 0x80)]
+    [InlineData(JournalCompression.None, 0x04)]
+    [InlineData(JournalCompression.None, 0x06)]
+    public void Unknown_flag_bits_are_format_errors(JournalCompression compress, byte flags)
+    {
+        var payload = EventBatchCodec.Encode(SampleEvents.Range(0, 20), 1, compress);
+        payload[1] = flags;
+        var e = Assert.Throws<JournalFormatException>(() => EventBatchCodec.Decode(payload));
+        Assert.Contains($"unknown batch flags 0x{flags:x2}", e.Message);
+        Assert.Equal(20, EventBatchCodec.ReadHeader(payload).Count); // the header alone stays readable (seeks, recovery)
+    }
+
+    [Theory]
+    [InlineData(JournalCompression.Zstd)]
+    [InlineData(JournalCompression.Zlib)]
+    [InlineData(JournalCompression.None)]
+    public void Damaged_payloads_are_format_errors_not_crashes(JournalCompression compress)
     {
         var payload = EventBatchCodec.Encode(SampleEvents.Range(0, 20), 1, compress);
         for (int cut = 0; cut < payload.Length; cut += 37)

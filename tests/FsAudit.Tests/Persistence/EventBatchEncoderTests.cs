@@ -9,9 +9,10 @@ namespace FsAudit.Tests.Persistence;
 public class EventBatchEncoderTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_reused_encoder_gives_the_same_bytes_as_a_fresh_one_whatever_came_before(bool compress)
+    [InlineData(JournalCompression.Zstd)]
+    [InlineData(JournalCompression.Zlib)]
+    [InlineData(JournalCompression.None)]
+    public void A_reused_encoder_gives_the_same_bytes_as_a_fresh_one_whatever_came_before(JournalCompression compress)
     {
         var encoder = new EventBatchEncoder();
         // Large enough to grow the buffers past their initial size, then smaller, then empty, then large again:
@@ -53,7 +54,7 @@ public class EventBatchEncoderTests(ITestOutputHelper output)
         var record = new AuditRecord(1112, 1000, 1, text, 16, node: new string('é', umlauts)) { Enriched = new string('ü', 70) };
         var events = new[] { EventBuilder.Build([record], false), SampleEvents.Make(5) };
         var encoder = new EventBatchEncoder();
-        foreach (bool compress in new[] { false, true })
+        foreach (var compress in Enum.GetValues<JournalCompression>())
         {
             var decoded = EventBatchCodec.Decode(encoder.Encode(events, 1, compress));
             var r = decoded.Events[0].Records[0];
@@ -64,6 +65,30 @@ public class EventBatchEncoderTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(-8)]
+    [InlineData(20)]
+    public void Zstd_levels_out_of_range_are_refused(int level)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EventBatchEncoder(level));
+    }
+
+    [Theory]
+    [InlineData(-7)]
+    [InlineData(-1)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(19)]
+    public void Every_zstd_level_round_trips_and_is_marked_zstd(int level)
+    {
+        var events = SampleEvents.Range(0, 200);
+        var payload = new EventBatchEncoder(level).Encode(events, 1, JournalCompression.Zstd);
+        Assert.Equal(EventBatchCodec.Zstd, payload[1]);
+        var decoded = EventBatchCodec.Decode(payload);
+        for (int i = 0; i < events.Count; i++)
+            Assert.Equal(EventBatchCodecTests.Json(events[i]), EventBatchCodecTests.Json(decoded.Events[i].Build()));
+    }
+
     [Fact]
     public void Compressed_size_by_batch_size()
     {
@@ -72,9 +97,12 @@ public class EventBatchEncoderTests(ITestOutputHelper output)
         {
             var events = SampleEvents.Range(n * 10, n);
             long text = events.Sum(e => e.Records.Sum(r => (long)r.Text.Length));
-            var payload = encoder.Encode(events);
-            output.WriteLine($"SIZE events={n} text={text} compressed={payload.Length} ratio={(double)text / payload.Length:F1}");
-            Assert.True(payload.Length < text / 3);
+            foreach (var c in new[] { JournalCompression.Zstd, JournalCompression.Zlib })
+            {
+                var payload = encoder.Encode(events, compression: c);
+                output.WriteLine($"SIZE {c} events={n} text={text} compressed={payload.Length} ratio={(double)text / payload.Length:F1}");
+                Assert.True(payload.Length < text / 3);
+            }
         }
     }
 }

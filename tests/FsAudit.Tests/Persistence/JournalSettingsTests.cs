@@ -17,7 +17,21 @@ public class JournalSettingsTests
         Assert.Equal("/var/lib/fsaudit/journal.db", s.DatabasePath);
         Assert.Null(s.RetentionMaxAge);
         Assert.Null(s.RetentionMaxBytes);
-        Assert.True(s.Compress);
+        Assert.Equal(JournalCompression.Zstd, s.Compression);
+        Assert.Equal(EventBatchCodec.DefaultZstdLevel, s.CompressionLevel);
+        Assert.Equal(new JournalSettings().Compression, s.Compression); // the record's defaults match the HOCON's
+        Assert.Equal(new JournalSettings().CompressionLevel, s.CompressionLevel);
+    }
+
+    [Theory]
+    [InlineData("zstd", JournalCompression.Zstd)]
+    [InlineData("zlib", JournalCompression.Zlib)]
+    [InlineData("none", JournalCompression.None)]
+    public void Reads_each_compression(string value, JournalCompression expected)
+    {
+        Assert.Equal(expected, Parse($"fsaudit.journal.compression = {value}").Compression);
+        Assert.Equal(3, Parse($"fsaudit.journal {{ compression = {value}, compression-level = 3 }}").CompressionLevel);
+        Assert.Equal(-7, Parse("fsaudit.journal.compression-level = -7").CompressionLevel);
     }
 
     [Fact]
@@ -35,7 +49,7 @@ public class JournalSettingsTests
             """);
         Assert.Equal("/data/j.db", s.DatabasePath);
         Assert.Equal((500, 1L << 20), (s.MaxBatchEvents, s.MaxBatchBytes));
-        Assert.False(s.Compress);
+        Assert.Equal(JournalCompression.None, s.Compression);
         Assert.Equal(TimeSpan.FromDays(7), s.RetentionMaxAge);
         Assert.Equal(10L << 30, s.RetentionMaxBytes);
         Assert.Equal(TimeSpan.FromSeconds(30), s.PruneInterval);
@@ -59,7 +73,12 @@ public class JournalSettingsTests
     [InlineData("fsaudit.journal.connection-string = \"Data Source=x\"", "the sqlite journal is set with fsaudit.journal.path")]
     [InlineData("fsaudit.journal.batch.max-events = 0", "batch.max-events must be between 1")]
     [InlineData("fsaudit.journal.retention.max-age = soon", "retention.max-age must be a duration")]
-    [InlineData("fsaudit.journal.compression = lz4", "compression must be zlib or none")]
+    [InlineData("fsaudit.journal.compression = lz4", "fsaudit.journal.compression must be zstd, zlib or none (found \"lz4\")")]
+    [InlineData("fsaudit.journal.compression = zstd1", "fsaudit.journal.compression must be zstd, zlib or none (found \"zstd1\")")]
+    [InlineData("fsaudit.journal.compression-levl = 3", "unknown key fsaudit.journal.compression-levl")]
+    [InlineData("fsaudit.journal.compression-level = 20", "compression-level must be between -7 and 19 (found 20)")]
+    [InlineData("fsaudit.journal.compression-level = -8", "compression-level must be between -7 and 19 (found -8)")]
+    [InlineData("fsaudit.journal.compression-level = fast", "compression-level must be an integer")]
     [InlineData("fsaudit.journal.query.catch-up-nice = 20", "catch-up-nice must be between -20 and 19 (found 20)")]
     [InlineData("fsaudit.journal.query.catch-up-threads = 0", "catch-up-threads must be between 1")]
     [InlineData("fsaudit.journal.retry-backoff { min = 5s, max = 1s }", "retry-backoff.max must not be below")]
