@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using FsAudit.Engine.Classification;
 using FsAudit.Engine.Events;
 
@@ -8,11 +6,10 @@ namespace FsAudit.Actors.Subscribers;
 /// <summary>
 /// How the hub sees an <see cref="AuditEvent"/>: its name from the classifier, its classes from the catalog,
 /// and its PATH names as the paths filters match (cwd and exe are context, not what the event touched).
-/// <paramref name="extra"/> appends properties to each event's JSON (the daemon's enrichment of live events); it writes
-/// them with a Utf8JsonWriter (<see cref="EventJson.WriterOptions"/>) whose bytes are copied into the line.
+/// <paramref name="extra"/> appends properties to each event's JSON (the daemon's enrichment of live events).
 /// </summary>
 public sealed class AuditEventView(ClassCatalog catalog, Func<AuditEvent, string>? classify = null,
-    Action<Utf8JsonWriter, AuditEvent>? extra = null) : ISubscriptionEventView<AuditEvent>
+    Action<JsonLineWriter, AuditEvent>? extra = null) : ISubscriptionEventView<AuditEvent>
 {
     private readonly Func<AuditEvent, string> _classify = classify ?? EventClassifier.Classify;
 
@@ -22,25 +19,10 @@ public sealed class AuditEventView(ClassCatalog catalog, Func<AuditEvent, string
         return new EventFacts(name, catalog.ClassesOf(name), e.Keys, e.Success, e.Uid, e.Auid, PathsOf(e));
     }
 
-    [ThreadStatic] private static ArrayBufferWriter<byte>? _extraBuffer;
-    [ThreadStatic] private static Utf8JsonWriter? _extraWriter;
-
     public void WriteProperties(JsonLineWriter writer, AuditEvent e)
     {
         EventJson.WriteProperties(writer, e);
-        if (extra != null) WriteExtra(writer, e, extra);
-    }
-
-    private static void WriteExtra(JsonLineWriter writer, AuditEvent e, Action<Utf8JsonWriter, AuditEvent> extra)
-    {
-        // Without validation, a Utf8JsonWriter at its root writes properties as comma-separated members.
-        var buffer = _extraBuffer ??= new ArrayBufferWriter<byte>(512);
-        buffer.ResetWrittenCount();
-        var w = _extraWriter ??= new Utf8JsonWriter(buffer, EventJson.WriterOptions);
-        w.Reset(buffer);
-        extra(w, e);
-        w.Flush();
-        writer.RawMembers(buffer.WrittenSpan);
+        extra?.Invoke(writer, e);
     }
 
     private static IReadOnlyList<string> PathsOf(AuditEvent e)

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using FsAudit.Engine.Events;
 
 namespace FsAudit.Engine.Enrichment;
 
@@ -10,24 +10,28 @@ public static class EnrichmentJson
 {
     public const string PropertyName = "enriched";
 
+    private static readonly JsonName Enriched = new(PropertyName), Uid = new("uid"), Gid = new("gid"), Auid = new("auid"),
+        Euid = new("euid"), Egid = new("egid"), ParentExe = new("parent_exe"), ContainerId = new("container_id"),
+        Cgroup = new("cgroup");
+
     /// <summary>Writes the property (nothing when <paramref name="e"/> is empty).</summary>
-    public static void WriteProperty(Utf8JsonWriter w, EventEnrichment e, string propertyName = PropertyName)
+    public static void WriteProperty(JsonLineWriter w, EventEnrichment e)
     {
         if (e.IsEmpty) return;
-        w.WriteStartObject(propertyName);
-        Optional(w, "uid", e.Uid);
-        Optional(w, "gid", e.Gid);
-        Optional(w, "auid", e.Auid);
-        Optional(w, "euid", e.Euid);
-        Optional(w, "egid", e.Egid);
-        Optional(w, "parent_exe", e.ParentExe);
-        Optional(w, "container_id", e.ContainerId);
-        Optional(w, "cgroup", e.Cgroup);
-        w.WriteEndObject();
+        w.StartObject(Enriched);
+        Optional(w, Uid, e.Uid);
+        Optional(w, Gid, e.Gid);
+        Optional(w, Auid, e.Auid);
+        Optional(w, Euid, e.Euid);
+        Optional(w, Egid, e.Egid);
+        Optional(w, ParentExe, e.ParentExe);
+        Optional(w, ContainerId, e.ContainerId);
+        Optional(w, Cgroup, e.Cgroup);
+        w.EndObject();
     }
 
-    private static void Optional(Utf8JsonWriter w, string name, string? value)
+    private static void Optional(JsonLineWriter w, JsonName name, string? value)
     {
-        if (value != null) w.WriteString(name, value);
+        if (value != null) w.String(name, value);
     }
 }

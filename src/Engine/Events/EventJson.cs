@@ -154,18 +154,6 @@ public static class EventJson
         output.Write(line.WrittenSpan);
     }
 
-    /// <summary>
-    /// Writes the event as one JSON line: the object to the stream <paramref name="w"/> writes to (copied in raw),
-    /// the '\n' to <paramref name="output"/> (the same stream).
-    /// </summary>
-    public static void WriteLine(Utf8JsonWriter w, Stream output, AuditEvent e)
-    {
-        w.Reset();
-        w.WriteRawValue(Object(e).WrittenSpan, skipInputValidation: true);
-        w.Flush();
-        output.WriteByte((byte)'\n');
-    }
-
     /// <summary>The event as one compact JSON object (no trailing newline).</summary>
     public static string ToLine(AuditEvent e) => Encoding.UTF8.GetString(Object(e).WrittenSpan);
 

@@ -190,12 +190,11 @@ public sealed class AuditDaemon
     private IEventSink<AuditEvent> BuildSink(IActorRef hub, AuditLogSink? auditLog)
     {
         var stdout = _options.Stdout ? new BufferedStream(Console.OpenStandardOutput(), 1 << 16) : null;
-        var writer = stdout is null ? null : new Utf8JsonWriter(stdout, EventJson.WriterOptions);
         var timeout = TimeSpan.FromSeconds(30);
         return _journal!.SinkTo(JournalSink.ForEachAsync(async batch =>
         {
             auditLog?.Write(batch.Events);
-            if (writer is not null) WriteJsonLines(batch.Events, writer, stdout!);
+            if (stdout is not null) WriteJsonLines(batch.Events, stdout);
             await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(batch.Events, batch.FirstOffset), timeout);
         }));
     }
@@ -208,9 +207,9 @@ public sealed class AuditDaemon
         return Size(journal.DatabasePath) + Size(journal.DatabasePath + "-wal");
     }
 
-    private static void WriteJsonLines(IReadOnlyList<AuditEvent> batch, Utf8JsonWriter writer, Stream stdout)
+    private static void WriteJsonLines(IReadOnlyList<AuditEvent> batch, Stream stdout)
     {
-        foreach (var e in batch) EventJson.WriteLine(writer, stdout, e);
+        foreach (var e in batch) EventJson.WriteLine(stdout, e);
         stdout.Flush();
     }
 

@@ -164,14 +164,11 @@ public sealed partial class EnrichmentTests : IDisposable
         var e = EventFor(uid: 0, gid: 0, auid: 0, pid: Environment.ProcessId, ppid: Environment.ProcessId);
         var r = new Enricher(new EnricherOptions { Names = false, ParentExe = false, Container = false }).Enrich(e);
         Assert.True(r.IsEmpty);
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            EnrichmentJson.WriteProperty(w, r);
-            w.WriteEndObject();
-        }
-        Assert.Equal("{}", Encoding.UTF8.GetString(buffer.ToArray()));
+        var w = new JsonLineWriter();
+        w.StartObject();
+        EnrichmentJson.WriteProperty(w, r);
+        w.EndObject();
+        Assert.Equal("{}", Encoding.UTF8.GetString(w.WrittenSpan));
     }
 
     [Fact]
@@ -223,14 +220,11 @@ public sealed partial class EnrichmentTests : IDisposable
 
     private static JsonElement Json(EventEnrichment r)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            EnrichmentJson.WriteProperty(w, r);
-            w.WriteEndObject();
-        }
-        using var doc = JsonDocument.Parse(buffer.ToArray());
+        var w = new JsonLineWriter();
+        w.StartObject();
+        EnrichmentJson.WriteProperty(w, r);
+        w.EndObject();
+        using var doc = JsonDocument.Parse(w.WrittenSpan.ToArray());
         return doc.RootElement.GetProperty("enriched").Clone();
     }
 

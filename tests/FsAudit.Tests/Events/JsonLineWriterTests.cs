@@ -106,18 +106,28 @@ public class JsonLineWriterTests
     }
 
     [Fact]
-    public void Extra_properties_written_by_a_utf8_json_writer_are_spliced_in()
+    public void Extra_properties_are_written_after_the_event_s_own()
     {
         var e = Events()[0];
-        Action<Utf8JsonWriter, AuditEvent> extra = (w, ev) =>
+        JsonName enriched = new("enriched"), uid = new("uid"), parentExe = new("parent_exe"), n = new("n");
+        Action<JsonLineWriter, AuditEvent> extra = (w, ev) =>
         {
             if (ev.Serial % 2 == 0) return; // nothing to add: no stray comma
+            w.StartObject(enriched);
+            w.String(uid, "r\u00f6\"ot");
+            w.String(parentExe, "/usr/bin/bash");
+            w.EndObject();
+            w.Number(n, -5);
+        };
+        void ReferenceExtra(Utf8JsonWriter w, AuditEvent ev)
+        {
+            if (ev.Serial % 2 == 0) return;
             w.WriteStartObject("enriched");
             w.WriteString("uid", "r\u00f6\"ot");
             w.WriteString("parent_exe", "/usr/bin/bash");
             w.WriteEndObject();
             w.WriteNumber("n", -5);
-        };
+        }
         var writer = new PublishedEventWriter<AuditEvent>(new AuditEventView(ClassCatalog.Empty, extra: extra));
         foreach (var ev in new[] { e, Events()[1] })
         {
@@ -131,7 +141,7 @@ public class JsonLineWriterTests
                 foreach (var c in facts.Classes) w.WriteStringValue(c);
                 w.WriteEndArray();
                 ReferenceProperties(w, ev);
-                extra(w, ev);
+                ReferenceExtra(w, ev);
                 w.WriteEndObject();
             });
             Assert.Equal(Encoding.UTF8.GetString([.. expected, (byte)'\n']), Encoding.UTF8.GetString(writer.Write(7, ev, facts).Line));
@@ -314,9 +324,8 @@ public class JsonLineWriterTests
             Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(actual));
 
             var stream = new MemoryStream();
-            var streamWriter = new Utf8JsonWriter(stream, EventJson.WriterOptions);
-            EventJson.WriteLine(streamWriter, stream, e);
-            EventJson.WriteLine(streamWriter, stream, e);
+            EventJson.WriteLine(stream, e);
+            EventJson.WriteLine(stream, e);
             var once = Reference(w => { w.WriteStartObject(); ReferenceProperties(w, e); w.WriteEndObject(); });
             Assert.Equal([.. once, (byte)'\n', .. once, (byte)'\n'], stream.ToArray());
         }
