@@ -20,7 +20,7 @@ namespace FsAudit.Actors.Persistence;
 /// text:string, [node:string], [enriched:string]; string = byte length varint + UTF-8.
 /// With flags bit0 (zlib) or bit1 (zstd) set, the events part is compressed and preceded by its uncompressed length
 /// (u32): audit text is repetitive (keys, paths, hex proctitles), so this costs little CPU and saves most of the disk.
-/// zstd is the default (a ~2.6x smaller payload than zlib for about the same CPU); zlib batches, written before zstd existed or with
+/// zstd is the default (a ~2.6x smaller payload than zlib, for a little more CPU: its checksum); zlib batches, written before zstd existed or with
 /// <c>compression = zlib</c>, are read as ever. Other flag bits are refused, not ignored.
 /// </remarks>
 public static class EventBatchCodec

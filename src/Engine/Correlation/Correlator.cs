@@ -28,7 +28,6 @@ public sealed class Correlator
         public bool HasSyscall;
         public bool Done;   // emitted (or recycled); only waits to leave the order list
         public bool Ready;  // complete, held to keep serial order (Log mode)
-        public bool Registered; // in _open under Serial
         public readonly List<AuditRecord> Records = new(8);
     }
 
@@ -36,7 +35,7 @@ public sealed class Correlator
     private readonly bool _log;
     private readonly Dictionary<uint, Pending> _open = new();
     // The event the previous record went to: the records of one event arrive together, so most records skip the
-    // dictionary. Valid only while Registered (then _open[_last.Serial] is _last).
+    // dictionary. Null or in _open: whatever leaves _open goes through Unregister, which forgets it.
     private Pending? _last;
     private readonly List<Pending> _order = new(); // by serial (rollover-aware), from _head
     private int _head;
@@ -89,9 +88,8 @@ public sealed class Correlator
 
         if (r.Type == RecordKinds.Eoe)
         {
-            if (_open.Remove(serial, out var p))
+            if (Unregister(serial) is { } p)
             {
-                p.Registered = false;
                 if (_log) p.Ready = true;
                 else Complete(p, incomplete: false, completed);
             }
@@ -111,7 +109,7 @@ public sealed class Correlator
         else
         {
             var p = _last;
-            if (p == null || p.Serial != serial || !p.Registered)
+            if (p == null || p.Serial != serial)
             {
                 if (!_open.TryGetValue(serial, out p))
                 {
@@ -196,18 +194,20 @@ public sealed class Correlator
         p.HasSyscall = false;
         p.Done = false;
         p.Ready = false;
-        p.Registered = register;
         if (register) _open[serial] = p;
         InsertOrdered(p);
         _inFlight++;
         return p;
     }
 
-    private void Unregister(Pending p)
+    private void Unregister(Pending p) => Unregister(p.Serial);
+
+    /// <summary>Removes the open event of <paramref name="serial"/>, if any, and forgets it as the last one.</summary>
+    private Pending? Unregister(uint serial)
     {
-        // Whatever was removed is no longer registered (keeps Registered == "in _open" even if p was not the entry).
-        if (_open.Remove(p.Serial, out var removed)) removed.Registered = false;
-        p.Registered = false;
+        if (!_open.Remove(serial, out var removed)) return null;
+        if (ReferenceEquals(removed, _last)) _last = null;
+        return removed;
     }
 
     private void InsertOrdered(Pending p)

@@ -64,7 +64,7 @@ public static class EventBuilder
                     ReadSyscall(e, r.Fields);
                     break;
                 case Cwd when e.Cwd == null:
-                    if (FieldReader.TryFind(r.Fields, "cwd"u8, out var cwd)) e.Cwd = Str(cwd);
+                    if (FieldReader.TryFind(r.Fields, "cwd"u8, out var cwd)) e.Cwd = FieldDecoder.DecodeString(cwd);
                     break;
                 case Path:
                     if (paths == null)
@@ -156,11 +156,11 @@ public static class EventBuilder
             case FieldKey.Sgid: e.Sgid ??= UInt(v); break;
             case FieldKey.Fsgid: e.Fsgid ??= UInt(v); break;
             case FieldKey.Ses: e.Ses ??= UInt(v); break;
-            case FieldKey.Tty: case FieldKey.Terminal: if (e.Tty == null && !f.IsUnknown) e.Tty = Str(f.RawValue); break;
-            case FieldKey.Comm: e.Comm ??= Str(f.RawValue); break;
-            case FieldKey.Exe: if (e.Exe == null && !f.IsUnknown) e.Exe = Str(f.RawValue); break;
+            case FieldKey.Tty: case FieldKey.Terminal: if (e.Tty == null && !f.IsUnknown) e.Tty = FieldDecoder.DecodeString(f.RawValue); break;
+            case FieldKey.Comm: e.Comm ??= FieldDecoder.DecodeString(f.RawValue); break;
+            case FieldKey.Exe: if (e.Exe == null && !f.IsUnknown) e.Exe = FieldDecoder.DecodeString(f.RawValue); break;
             case FieldKey.Subj: e.Subj ??= StringCache.Get(v); break;
-            case FieldKey.Key: if (e.Keys.Count == 0) e.Keys = FieldDecoder.SplitKeys(Str(f.RawValue)); break;
+            case FieldKey.Key: if (e.Keys.Count == 0) e.Keys = FieldDecoder.SplitKeys(FieldDecoder.DecodeString(f.RawValue)); break;
         }
     }
 
@@ -207,7 +207,7 @@ public static class EventBuilder
             switch (f.KeyCode)
             {
                 case FieldKey.Item: if (FieldDecoder.TryParseUInt32(v, out var it) && it <= int.MaxValue) p.Item = (int)it; break;
-                case FieldKey.Name: p.Name = Str(f.RawValue); break;
+                case FieldKey.Name: p.Name = FieldDecoder.DecodeString(f.RawValue); break;
                 case FieldKey.Inode: if (FieldDecoder.TryParseUInt64(v, out var ino)) p.Inode = ino; break;
                 case FieldKey.Dev: p.Dev = StringCache.Get(v); break;
                 case FieldKey.Mode: if (FieldDecoder.TryParseOctalUInt32(v, out var m)) p.Mode = m; break;
@@ -260,15 +260,6 @@ public static class EventBuilder
     }
 
     /// <summary>An untrusted string: quoted text is interned, hex decoded, (null) is null.</summary>
-    private static string? Str(ReadOnlySpan<byte> raw)
-    {
-        if (raw.IsEmpty) return string.Empty;
-        if (raw[0] == (byte)'"' || raw[0] == (byte)'\'') return StringCache.Get(FieldDecoder.Unquote(raw));
-        if (raw.SequenceEqual("(null)"u8)) return null;
-        if (FieldDecoder.IsHex(raw)) return FieldDecoder.DecodeString(raw);
-        return StringCache.Get(raw);
-    }
-
     private static ulong? Hex(ReadOnlySpan<byte> v) => FieldDecoder.TryParseHexUInt64(v, out var x) ? x : null;
 
     private static uint? UInt(ReadOnlySpan<byte> v)

@@ -51,13 +51,15 @@ public static class FieldDecoder
     /// </summary>
     public static string? DecodeProctitle(ReadOnlySpan<byte> raw) => Decode(raw, nulAsSpace: true);
 
+    // Every form is interned through the string cache: values repeat (comm, exe, cwd, proctitles), and the subscriber
+    // line's encoded-string cache is keyed by reference, so a fresh string per event would miss it every time.
     private static string? Decode(ReadOnlySpan<byte> raw, bool nulAsSpace)
     {
         if (raw.IsEmpty) return string.Empty;
-        if (IsQuote(raw[0])) return Encoding.UTF8.GetString(Unquote(raw));
+        if (IsQuote(raw[0])) return Events.StringCache.Get(Unquote(raw));
         if (raw.SequenceEqual("(null)"u8)) return null;
         if (IsHex(raw)) return DecodeHexString(raw, nulAsSpace);
-        return Encoding.UTF8.GetString(raw);
+        return Events.StringCache.Get(raw);
     }
 
     private static bool IsQuote(byte b) => b == (byte)'"' || b == (byte)'\'';
@@ -98,7 +100,7 @@ public static class FieldDecoder
                 b = b.TrimEnd((byte)0);
                 b.Replace((byte)0, (byte)' ');
             }
-            return Events.StringCache.Get(b); // decoded values repeat (proctitles, directories)
+            return Events.StringCache.Get(b);
         }
         finally
         {

@@ -157,14 +157,19 @@ public static class RecordParser
     }
 
     /// <summary>Parses <c>audit(SEC.MS:SERIAL): </c> at the start of UTF-8 <paramref name="text"/>; <paramref name="fieldsStart"/> is a byte offset.</summary>
-    public static bool TryParseHeader(ReadOnlySpan<byte> text, out long timestampMs, out uint serial, out int fieldsStart, out string? error)
+    public static bool TryParseHeader(ReadOnlySpan<byte> text, out long timestampMs, out uint serial, out int fieldsStart, out string? error) =>
+        TryParseHeader(text, canonicalFirst: true, out timestampMs, out serial, out fieldsStart, out error);
+
+    /// <param name="canonicalFirst">False skips the one-pass form (tests compare both paths).</param>
+    internal static bool TryParseHeader(ReadOnlySpan<byte> text, bool canonicalFirst, out long timestampMs, out uint serial,
+        out int fieldsStart, out string? error)
     {
         timestampMs = 0;
         serial = 0;
         fieldsStart = 0;
         error = null;
         if (!text.StartsWith("audit("u8)) { error = "missing audit("; return false; }
-        int close = TryParseCanonicalStamp(text, out timestampMs, out serial);
+        int close = canonicalFirst ? TryParseCanonicalStamp(text, out timestampMs, out serial) : -1;
         if (close < 0)
         {
             if (!TryParseStamp(text, out timestampMs, out serial, out close, out error)) return false;

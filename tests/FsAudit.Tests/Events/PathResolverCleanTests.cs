@@ -6,26 +6,9 @@ namespace FsAudit.Tests.Events;
 /// <summary>Normalize returns a clean path itself: the quick "no // and no /." test must agree with the full check.</summary>
 public class PathResolverCleanTests
 {
-    /// <summary>The full check (the previous IsClean).</summary>
-    private static bool ReferenceIsClean(string p)
-    {
-        if (p.Length == 0 || p[0] != '/') return false;
-        if (p.Length == 1) return true;
-        if (p[^1] == '/') return false;
-        for (int i = 0; i < p.Length; i++)
-        {
-            if (p[i] != '/') continue;
-            int next = i + 1;
-            if (next < p.Length && p[next] == '/') return false;
-            if (next < p.Length && p[next] == '.')
-            {
-                int after = next + 1;
-                if (after == p.Length || p[after] == '/') return false;
-                if (p[after] == '.' && (after + 1 == p.Length || p[after + 1] == '/')) return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>Clean, said differently: absolute, and no segment after the root is empty, "." or "..".</summary>
+    private static bool ReferenceIsClean(string p) =>
+        p.StartsWith('/') && (p.Length == 1 || p.Split('/').Skip(1).All(seg => seg is not ("" or "." or "..")));
 
     [Fact]
     public void Every_short_path_of_slashes_dots_and_letters_is_judged_as_before()

@@ -42,4 +42,19 @@ public class FieldDecoderTests
         Assert.Equal("touch a b", FieldDecoder.DecodeProctitle(U8("746F7563680061006200")));
         Assert.Equal("é.txt", FieldDecoder.DecodeString(U8("C3A92E747874")));
     }
+
+    [Theory]
+    [InlineData("\"touch\"")]          // quoted (a proctitle without spaces)
+    [InlineData("/usr/bin/touch")]     // plain
+    [InlineData("746F756368002F746D70")] // hex
+    [InlineData("\"r\u00e9sum\u00e9\"")] // quoted non-ASCII
+    public void Every_form_of_a_repeated_value_decodes_to_one_shared_string(string raw)
+    {
+        // The subscriber line's encoded-string cache is keyed by reference: a fresh string per event would miss it.
+        var a = FieldDecoder.DecodeProctitle(U8(raw));
+        var b = FieldDecoder.DecodeProctitle(U8(raw));
+        Assert.NotNull(a);
+        Assert.Same(a, b);
+        Assert.Same(FieldDecoder.DecodeString(U8(raw)), FieldDecoder.DecodeString(U8(raw)));
+    }
 }

@@ -6,8 +6,9 @@ using static FsAudit.Tests.Records.AuditText;
 namespace FsAudit.Tests.Records;
 
 /// <summary>
-/// The word-at-a-time <see cref="FieldReader"/> against the byte-at-a-time reader it replaced (kept here as the
-/// reference): the same fields, values and quoting on random and record-shaped input.
+/// <see cref="FieldReader"/> (values found during the scan, long values searched vectorized) against the plain
+/// byte-at-a-time reader it replaced, kept here as the reference: the same fields, values and quoting on random and
+/// record-shaped input.
 /// </summary>
 public class FieldReaderReferenceTests
 {
