@@ -30,6 +30,8 @@ internal static class DaemonCommands
         };
         cmd.SetAction(async (result, ct) =>
         {
+            if (ReadyToRunSwitch.ReexecWithoutReadyToRun() is { } why)
+                Log.Warn($"running with the framework's precompiled code ({why})");
             var options = new DaemonOptions
             {
                 ConfigFile = result.GetValue(config),

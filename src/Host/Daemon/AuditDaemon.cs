@@ -248,6 +248,8 @@ public sealed class AuditDaemon
         // Allocation rate and time paused for collections: what the event path costs the GC.
         w.WriteNumber("gc_allocated_bytes", GC.GetTotalAllocatedBytes());
         w.WriteNumber("gc_pause_seconds", Math.Round(GC.GetTotalPauseDuration().TotalSeconds, 3));
+        // false after `run` re-executed itself with DOTNET_ReadyToRun=0 (ReadyToRunSwitch).
+        w.WriteBoolean("framework_precompiled", ReadyToRunSwitch.FrameworkPrecompiled);
         w.WriteNumber("records_per_s", Math.Round(rates.RecordsPerSecond, 1));
         w.WriteNumber("events_per_s", Math.Round(rates.EventsPerSecond, 1));
         w.WriteEndObject();

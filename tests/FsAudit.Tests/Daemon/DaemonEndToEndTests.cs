@@ -28,7 +28,9 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
         {
             Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
             var during = guard.Control.GetStatus();
+            // The daemon re-executed itself without the framework's ReadyToRun code, keeping its process id.
             Assert.Equal((uint)daemon.Pid, during.Pid);
+            Assert.Contains("DOTNET_ReadyToRun=0", daemon.CurrentEnvironment());
             Assert.Equal(4321u, during.BacklogLimit);
             Assert.Equal(1u, during.Enabled);
 

@@ -27,6 +27,10 @@ public sealed class DaemonProcess : IDisposable
     public string Directory { get; }
     public string SocketPath => Path.Combine(Directory, "fsaudit.sock");
     public int Pid => _process.Id;
+
+    /// <summary>The running process's environment as /proc shows it now (after any re-execution).</summary>
+    public IReadOnlyList<string> CurrentEnvironment() =>
+        File.ReadAllText($"/proc/{Pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -38,6 +42,9 @@ public sealed class DaemonProcess : IDisposable
         var info = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
+        // `run` re-executes itself unless these are set (ReadyToRunSwitch): the tests see the shipped behaviour.
+        info.Environment.Remove("DOTNET_ReadyToRun");
+        info.Environment.Remove("COMPlus_ReadyToRun");
         return new DaemonProcess(Process.Start(info)!, directory);
     }
 

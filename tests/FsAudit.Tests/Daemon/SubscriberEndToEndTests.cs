@@ -87,6 +87,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.Equal(1, json.GetProperty("kernel").GetProperty("enabled").GetInt32());
         Assert.True(json.GetProperty("daemon").GetProperty("rss_bytes").GetInt64() > 0);
         Assert.True(json.GetProperty("daemon").GetProperty("gc_heap_bytes").GetInt64() > 0);
+        Assert.False(json.GetProperty("daemon").GetProperty("framework_precompiled").GetBoolean()); // re-executed with DOTNET_ReadyToRun=0
         Assert.True(json.GetProperty("pipeline").TryGetProperty("possibly_lost_serials", out _));
         Assert.Equal(1, json.GetProperty("subscribers").GetProperty("connected").GetInt32());
 
