@@ -83,7 +83,7 @@ public class EventBatchEncoderTests(ITestOutputHelper output)
     {
         var events = SampleEvents.Range(0, 200);
         var payload = new EventBatchEncoder(level).Encode(events, 1, JournalCompression.Zstd);
-        Assert.Equal(EventBatchCodec.Zstd, payload[1]);
+        Assert.Equal(EventBatchCodec.Zstd | EventBatchCodec.FrameCrc, payload[1]);
         var decoded = EventBatchCodec.Decode(payload);
         for (int i = 0; i < events.Count; i++)
             Assert.Equal(EventBatchCodecTests.Json(events[i]), EventBatchCodecTests.Json(decoded.Events[i].Build()));
