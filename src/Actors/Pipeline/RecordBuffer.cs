@@ -14,7 +14,8 @@ internal sealed class RecordBuffer : IDisposable
     private const int RecordOverheadBytes = 64;
 
     private readonly object _gate = new();
-    private readonly Queue<AuditRecord[]> _memory = new();
+    // Each receive with its estimated size, counted once when it is added and given back when it is taken.
+    private readonly Queue<(AuditRecord[] Records, long Bytes)> _memory = new();
     private readonly SpillQueue _spill;
     private readonly int _capacityRecords;
     private readonly long _capacityBytes;
@@ -59,7 +60,7 @@ internal sealed class RecordBuffer : IDisposable
                         && (_capacityBytes <= 0 || _memBytes + bytes <= _capacityBytes);
             if (!_spill.HasData && fits)
             {
-                _memory.Enqueue(records.ToArray());
+                _memory.Enqueue((records.ToArray(), bytes));
                 _memRecords += records.Count;
                 _memBytes += bytes;
                 if (_memRecords > _peakRecords) _peakRecords = _memRecords;
@@ -157,25 +158,29 @@ internal sealed class RecordBuffer : IDisposable
 
     private RecordBatch TakeFromMemory()
     {
-        var first = _memory.Dequeue();
+        var (first, bytes) = _memory.Dequeue();
         IReadOnlyList<AuditRecord> records = first;
-        if (_memory.Count > 0 && first.Length + _memory.Peek().Length <= _maxBatch)
+        if (_memory.Count > 0 && first.Length + _memory.Peek().Records.Length <= _maxBatch)
         {
             // Merge small receives into one batch: fewer elements downstream.
             var merged = new List<AuditRecord>(Math.Min(_maxBatch, first.Length * 4));
             merged.AddRange(first);
-            while (_memory.Count > 0 && merged.Count + _memory.Peek().Length <= _maxBatch)
-                merged.AddRange(_memory.Dequeue());
+            while (_memory.Count > 0 && merged.Count + _memory.Peek().Records.Length <= _maxBatch)
+            {
+                var next = _memory.Dequeue();
+                merged.AddRange(next.Records);
+                bytes += next.Bytes;
+            }
             records = merged;
         }
         _memRecords -= records.Count;
-        _memBytes -= EstimateBytes(records);
+        _memBytes -= bytes;
         _batches++;
         _emittedRecords += records.Count;
         return new RecordBatch(_nextSequence++, records);
     }
 
-    private static long EstimateBytes(IReadOnlyList<AuditRecord> records)
+    private static long EstimateBytes(List<AuditRecord> records)
     {
         long sum = 0;
         for (int i = 0; i < records.Count; i++)

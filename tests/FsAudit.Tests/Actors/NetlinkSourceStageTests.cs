@@ -159,6 +159,26 @@ public sealed class NetlinkSourceStageTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Buffered_bytes_go_back_to_zero_when_merged_receives_are_taken()
+    {
+        // Each receive's size is counted when it is added and given back when it is taken, also when a take merges
+        // several receives into one batch.
+        using var buffer = new RecordBuffer(1000, 1 << 20, 100, _spillDir, 1 << 20);
+        for (int n = 0; n < 5; n++)
+            buffer.Add(Enumerable.Range(n * 3, 3).Select(i => TestRecords.Make(1300, (uint)i, $"a={new string('x', i)}")).ToList());
+        var full = buffer.Snapshot();
+        Assert.Equal(15, full.BufferedRecords);
+        Assert.True(full.BufferedBytes > 15 * 64, $"{full.BufferedBytes} bytes");
+
+        Assert.Equal(TakeResult.Batch, buffer.TryTake(out var batch, out _));
+        Assert.Equal(15, batch!.Records.Count); // one merged batch
+        var empty = buffer.Snapshot();
+        Assert.Equal(0, empty.BufferedRecords);
+        Assert.Equal(0, empty.BufferedBytes);
+        Assert.Equal(full.BufferedBytes, empty.PeakBufferedBytes);
+    }
+
+    [Fact]
     public void Spill_files_left_by_a_previous_run_are_replayed_first_and_a_torn_tail_is_counted()
     {
         // A previous run: everything spilled, nothing consumed, then "crash" (dispose without reading).
