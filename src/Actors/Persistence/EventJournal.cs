@@ -118,10 +118,19 @@ public sealed record JournalStatus(
     PrunerCounters? Retention,
     IReadOnlyList<DurableSubscription> Durable)
 {
+    /// <summary>Writes <c>"journal": {"enabled": false}</c>: a daemon running with <c>journal.enabled = off</c>.</summary>
+    public static void WriteDisabled(Utf8JsonWriter w, string propertyName = "journal")
+    {
+        w.WriteStartObject(propertyName);
+        w.WriteBoolean("enabled", false);
+        w.WriteEndObject();
+    }
+
     /// <summary>Writes <c>"journal": {...}</c> into the current object.</summary>
     public void WriteProperty(Utf8JsonWriter w, string propertyName = "journal")
     {
         w.WriteStartObject(propertyName);
+        w.WriteBoolean("enabled", true);
         w.WriteString("plugin", Settings.Plugin == JournalPlugin.Sqlite ? "sqlite" : "postgresql");
         if (Settings.Plugin == JournalPlugin.Sqlite) w.WriteString("path", Settings.DatabasePath);
         if (FileBytes is { } f) w.WriteNumber("file-bytes", f);

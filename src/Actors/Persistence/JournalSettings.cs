@@ -13,6 +13,12 @@ public enum JournalPlugin
 /// </summary>
 public sealed record JournalSettings
 {
+    /// <summary>
+    /// Off: live delivery only. No database is opened, events are numbered from 1 at each start, a subscriber that
+    /// falls behind gets gap notices instead of a catch-up, and acks are not kept (nothing to resume from).
+    /// </summary>
+    public bool Enabled { get; init; } = true;
+
     public JournalPlugin Plugin { get; init; } = JournalPlugin.Sqlite;
 
     /// <summary>SQLite: the database file (absolute).</summary>
@@ -73,6 +79,7 @@ public sealed record JournalSettings
 
     public const string DefaultHocon = """
         journal {
+          enabled = on                   # off: live delivery only (no database, no catch-up, no resume)
           plugin = sqlite                # sqlite | postgresql
           path = "journal.db"            # sqlite database file; relative to state-directory
           connection-string = ""         # postgresql: required (Npgsql syntax); sqlite: must stay empty
@@ -145,6 +152,7 @@ public sealed record JournalSettings
 
         var s = new JournalSettings
         {
+            Enabled = Bool(c, "enabled"),
             Plugin = p,
             DatabasePath = p == JournalPlugin.Sqlite ? (Path.IsPathRooted(path) ? path : Path.Combine(stateDirectory, path)) : "",
             ConnectionString = cs,
@@ -190,6 +198,13 @@ public sealed record JournalSettings
     {
         try { return c.GetString(key) ?? ""; }
         catch (Exception e) { throw new JournalConfigException($"fsaudit.journal.{key} must be a string: {e.Message}"); }
+    }
+
+    private static bool Bool(Config c, string key)
+    {
+        // GetBoolean accepts on/off/true/false/yes/no; anything else throws.
+        try { return c.GetBoolean(key); }
+        catch (Exception e) { throw new JournalConfigException($"fsaudit.journal.{key} must be on or off: {e.Message}"); }
     }
 
     private static long Int(Config c, string key)

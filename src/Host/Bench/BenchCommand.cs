@@ -50,6 +50,11 @@ public static class BenchCommand
         {
             Description = "subscribers that subscribe to every event and never read (fsaudit mode): the daemon's memory must stay bounded",
         };
+        public readonly Option<string> Journal = new("--journal")
+        {
+            Description = "fsaudit mode: the daemon's event journal, on (default) or off (live delivery only: journal.enabled = off)",
+            DefaultValueFactory = _ => "on",
+        };
         public readonly Option<int> DrainCoalesce = new("--drain-coalesce")
         {
             Description = "drain mode: milliseconds to sleep after a short read, as the daemon's reader does (0 = wake per datagram)",
@@ -79,7 +84,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.DrainCoalesce, o.Rounds, o.DaemonConfig, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Journal, o.DrainCoalesce, o.Rounds, o.DaemonConfig, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -117,6 +122,7 @@ public static class BenchCommand
         uint backlog = result.GetValue(o.BacklogLimit);
         string? daemonConfig = result.GetValue(o.DaemonConfig);
         int rounds = result.GetValue(o.Rounds);
+        string journal = result.GetValue(o.Journal) ?? "on";
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
             : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
@@ -127,6 +133,8 @@ public static class BenchCommand
             : subscribers + stalled > 1000 ? "--subscribers and --stalled-subscribers together must be at most 1000"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
             : stalled > 0 && !modes.Contains(BenchMode.FsAudit) ? "--stalled-subscribers needs the fsaudit mode"
+            : journal is not ("on" or "off") ? $"--journal must be on or off (found \"{journal}\")"
+            : journal == "off" && !modes.Contains(BenchMode.FsAudit) ? "--journal off needs the fsaudit mode"
             : daemonConfig is not null && !modes.Contains(BenchMode.FsAudit) ? "--daemon-config needs the fsaudit mode"
             : daemonConfig is not null && !File.Exists(daemonConfig) ? $"--daemon-config: no such file {daemonConfig}"
             : null;
@@ -142,6 +150,7 @@ public static class BenchCommand
             BacklogWaitTime = result.GetValue(o.BacklogWaitTime),
             Subscribers = subscribers,
             StalledSubscribers = stalled,
+            Journal = journal == "on",
             DrainCoalesceMs = drainCoalesce,
             Rounds = rounds,
             DaemonConfig = daemonConfig is null ? null : Path.GetFullPath(daemonConfig),

@@ -68,6 +68,8 @@ public sealed record BenchOptions
     public int Subscribers { get; init; }
     /// <summary>Subscribers that subscribe to every event and never read (fsaudit mode only).</summary>
     public int StalledSubscribers { get; init; }
+    /// <summary>fsaudit mode: the daemon's event journal on (the default, what the targets are set for) or off (live delivery only).</summary>
+    public bool Journal { get; init; } = true;
     /// <summary>drain mode: sleep this long after a short read (0 = read every datagram as it arrives).</summary>
     public int DrainCoalesceMs { get; init; } = 5;
     /// <summary>

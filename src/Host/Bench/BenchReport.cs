@@ -33,6 +33,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                     $"backlog_limit {o.BacklogLimit}, backlog_wait_time {o.BacklogWaitTime}" +
                     (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
                     (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") +
+                    (!o.Journal ? ", journal off" : "") +
                     (o.Modes.Contains(BenchMode.Drain) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") +
                     (o.DaemonConfig is { } extra ? $", daemon config + {extra}" : "") + (o.Rounds > 1 ? $", {o.Rounds} rounds" : "") +
                     (Interrupted ? " (INTERRUPTED)" : ""));
@@ -61,6 +62,8 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             if (ratio.FsAuditVsAuditdNoLog is { } n) parts.Add($"fsaudit/auditd-nolog {n:0.00}{Each(r => r.FsAuditVsAuditdNoLog)}");
             if (parts.Count > 0) w.WriteLine($"ratios (iterations/s), {ratio.Writers} writer(s): {string.Join(", ", parts)}");
         }
+        if (!o.Journal && Targets.Count > 0)
+            w.WriteLine("note: the targets are set for the daemon with its journal on; this run had it off");
         foreach (var t in Targets)
             w.WriteLine($"target {(t.Met ? "MET   " : "MISSED")} {t.Writers} writer(s): {t.Target}: {t.Actual}");
     }
@@ -106,6 +109,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("backlog_wait_time", Options.BacklogWaitTime);
         w.WriteNumber("subscribers", Options.Subscribers);
         w.WriteNumber("stalled_subscribers", Options.StalledSubscribers);
+        w.WriteBoolean("journal", Options.Journal);
         w.WriteNumber("drain_coalesce_ms", Options.DrainCoalesceMs);
         w.WriteNumber("rounds", Options.Rounds);
         if (Options.DaemonConfig is { } extra) w.WriteString("daemon_config", extra); else w.WriteNull("daemon_config");

@@ -32,6 +32,7 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
           state-directory = {{Quote(stateDirectory)}}
           socket-path = {{Quote(socketPath)}}
           stats-interval = 0s
+          journal.enabled = {{(o.Journal ? "on" : "off")}}
           subscribers.max-subscribers = {{Math.Max(64, o.Subscribers + o.StalledSubscribers).ToString(CultureInfo.InvariantCulture)}}
           kernel {
             backlog-limit = {{o.BacklogLimit.ToString(CultureInfo.InvariantCulture)}}

@@ -53,7 +53,9 @@ public sealed class AuditDaemon
         var rules = RuleSet.From(_settings);
         await DaemonProbe.EnsureNotRunning(_settings.SocketPath);
         Directory.CreateDirectory(_settings.StateDirectory);
-        EventJournal.PrepareStorage(_settings.Journal); // a damaged or unwritable journal stops us before the kernel is touched
+        bool journaled = _settings.Journal.Enabled;
+        // A damaged or unwritable journal stops us before the kernel is touched.
+        if (journaled) EventJournal.PrepareStorage(_settings.Journal);
 
         _kernel = _settings.Kernel.Mode == "multicast"
             ? new MulticastKernelSource(_settings.Kernel.ReceiveBuffer)
@@ -66,17 +68,26 @@ public sealed class AuditDaemon
         try
         {
             _system = ActorSystem.Create("fsaudit", JournalBootstrap.Setup(_settings.Hocon, _settings.Journal));
-            _journal = await EventJournal.OpenAsync(_system, _settings.Journal, new AuditEventView(_settings.Catalog));
-            _journal.Writer.WriteFailed += f => Log.Error(
-                $"journal write failed (attempt {f.Attempt}, retry in {f.RetryIn.TotalSeconds:0.#}s): {f.Error.Message}; pipeline held back");
-            _journal.Writer.WriteRecovered += n => Log.Info($"journal writes resumed after {n} failed attempts");
-            Log.Info($"journal {_settings.Journal.Plugin} {(_settings.Journal.Plugin == JournalPlugin.Sqlite ? _settings.Journal.DatabasePath : "")} next offset {_journal.NextOffset}");
+            if (journaled)
+            {
+                _journal = await EventJournal.OpenAsync(_system, _settings.Journal, new AuditEventView(_settings.Catalog));
+                _journal.Writer.WriteFailed += f => Log.Error(
+                    $"journal write failed (attempt {f.Attempt}, retry in {f.RetryIn.TotalSeconds:0.#}s): {f.Error.Message}; pipeline held back");
+                _journal.Writer.WriteRecovered += n => Log.Info($"journal writes resumed after {n} failed attempts");
+                Log.Info($"journal {_settings.Journal.Plugin} {(_settings.Journal.Plugin == JournalPlugin.Sqlite ? _settings.Journal.DatabasePath : "")} next offset {_journal.NextOffset}");
+            }
+            else
+            {
+                Log.Info("journal off (journal.enabled = off): live delivery only, events numbered from 1, no catch-up or resume");
+            }
 
             var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
             var liveView = new AuditEventView(_settings.Catalog,
                 extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
-            var history = new WindowedHistory(new RecentEvents(_settings.Subscribers.RecentWindowBytes), _journal.History);
-            var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal.NextOffset, history,
+            // Without a journal there is nothing behind the recent window to catch up from: a subscriber that falls
+            // behind gets gap notices (the hub's journal-less mode).
+            var history = _journal is null ? null : new WindowedHistory(new RecentEvents(_settings.Subscribers.RecentWindowBytes), _journal.History);
+            var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal?.NextOffset ?? 1, history,
                     _settings.Subscribers.TotalBufferBytes),
                 "subscribers");
             if (_settings.AuditLog is { } logOptions)
@@ -95,7 +106,7 @@ public sealed class AuditDaemon
             }
 
             await using var server = new ControlServer(_settings.Subscribers,
-                new ControlHandlers(StatusJsonAsync, hub, new ClassCatalogEvents(_settings.Catalog), _journal.History, _journal.Durable));
+                new ControlHandlers(StatusJsonAsync, hub, new ClassCatalogEvents(_settings.Catalog), _journal?.History, _journal?.Durable));
             if (_settings.Metrics is { } metricsOptions)
             {
                 metrics = new MetricsExporter(metricsOptions, new MetricsSources
@@ -103,7 +114,7 @@ public sealed class AuditDaemon
                     Pipeline = () => _pipeline.Metrics,
                     Kernel = _kernel.QueryStatus,
                     Subscribers = async ct => SubscriberMetrics.From(await hub.Ask<HubStatus>(GetHubStatus.Instance, TimeSpan.FromSeconds(2), ct)),
-                    JournalBytes = () => JournalFileBytes(_settings.Journal),
+                    JournalBytes = journaled ? () => JournalFileBytes(_settings.Journal) : () => 0,
                     AuditLog = auditLog is null ? null : () => auditLog.Stats,
                 });
                 metrics.Start();
@@ -185,18 +196,22 @@ public sealed class AuditDaemon
 
     /// <summary>
     /// Every batch is made durable in the journal first (which gives the offsets); then the auditd-format log,
-    /// stdout (--stdout) and the subscriber hub (which never waits for subscribers) get it.
+    /// stdout (--stdout) and the subscriber hub (which never waits for subscribers) get it. With the journal off
+    /// they get it straight from the pipeline.
     /// </summary>
     private IEventSink<AuditEvent> BuildSink(IActorRef hub, AuditLogSink? auditLog)
     {
         var stdout = _options.Stdout ? new BufferedStream(Console.OpenStandardOutput(), 1 << 16) : null;
         var timeout = TimeSpan.FromSeconds(30);
-        return _journal!.SinkTo(JournalSink.ForEachAsync(async batch =>
+        async Task Deliver(IReadOnlyList<AuditEvent> events, long? firstOffset)
         {
-            auditLog?.Write(batch.Events);
-            if (stdout is not null) WriteJsonLines(batch.Events, stdout);
-            await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(batch.Events, batch.FirstOffset), timeout);
-        }));
+            auditLog?.Write(events);
+            if (stdout is not null) WriteJsonLines(events, stdout);
+            await hub.Ask<HubAck>(new PublishBatch<AuditEvent>(events, firstOffset), timeout);
+        }
+        // Without a journal the hub numbers the events itself.
+        if (_journal is null) return EventSink.ForEachAsync<AuditEvent>(batch => Deliver(batch, null));
+        return _journal.SinkTo(JournalSink.ForEachAsync(batch => Deliver(batch.Events, batch.FirstOffset)));
     }
 
     /// <summary>The SQLite journal's size on disk, its write-ahead log included (0 for PostgreSQL).</summary>
@@ -217,13 +232,13 @@ public sealed class AuditDaemon
 
     private async Task<byte[]> StatusJsonAsync(CancellationToken ct)
     {
-        var journal = await _journal!.StatusAsync(ct);
+        var journal = _journal is null ? null : await _journal.StatusAsync(ct);
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer)) WriteStatus(w, journal);
         return buffer.ToArray();
     }
 
-    private void WriteStatus(Utf8JsonWriter w, JournalStatus journal)
+    private void WriteStatus(Utf8JsonWriter w, JournalStatus? journal)
     {
         w.WriteStartObject();
         w.WriteString("type", "status");
@@ -255,7 +270,8 @@ public sealed class AuditDaemon
         w.WriteEndObject();
         w.WritePropertyName("pipeline");
         JsonSerializer.Serialize(w, m, MetricsJson);
-        journal.WriteProperty(w);
+        if (journal is null) JournalStatus.WriteDisabled(w);
+        else journal.WriteProperty(w);
         w.WriteEndObject();
     }
 

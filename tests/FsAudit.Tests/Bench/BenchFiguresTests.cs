@@ -150,6 +150,23 @@ public class BenchFiguresTests
     }
 
     [Fact]
+    public void A_run_without_the_journal_says_so_next_to_the_targets()
+    {
+        var (table, json) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit], Journal = false },
+            R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_500));
+        using var doc = json;
+        Assert.Contains(", journal off", table);
+        Assert.Contains("the targets are set for the daemon with its journal on", table);
+        Assert.False(doc.RootElement.GetProperty("options").GetProperty("journal").GetBoolean());
+
+        var (onTable, onJson) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit] },
+            R(BenchMode.Drain, 1, 10_000), R(BenchMode.FsAudit, 1, 9_500));
+        using var onDoc = onJson;
+        Assert.DoesNotContain("journal off", onTable);
+        Assert.True(onDoc.RootElement.GetProperty("options").GetProperty("journal").GetBoolean());
+    }
+
+    [Fact]
     public void A_daemon_config_is_named_in_the_report()
     {
         var (table, json) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.FsAudit], DaemonConfig = "/tmp/mine.conf" },

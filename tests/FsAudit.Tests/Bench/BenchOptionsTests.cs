@@ -81,6 +81,20 @@ public class BenchOptionsTests
     }
 
     [Fact]
+    public void Journal_is_on_unless_turned_off_for_the_fsaudit_mode()
+    {
+        Assert.True(BenchCommand.Parse([], out _)!.Journal);
+        Assert.True(BenchCommand.Parse(["--journal", "on"], out _)!.Journal);
+        var off = BenchCommand.Parse(["--modes", "drain,fsaudit", "--journal", "off"], out var error);
+        Assert.Null(error);
+        Assert.False(off!.Journal);
+        Assert.Null(BenchCommand.Parse(["--journal", "no"], out error));
+        Assert.Contains("--journal must be on or off (found \"no\")", error);
+        Assert.Null(BenchCommand.Parse(["--modes", "drain", "--journal", "off"], out error));
+        Assert.Contains("--journal off needs the fsaudit mode", error);
+    }
+
+    [Fact]
     public void Daemon_config_must_exist_and_needs_the_fsaudit_mode()
     {
         var file = Path.GetTempFileName();

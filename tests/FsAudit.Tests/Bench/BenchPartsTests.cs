@@ -107,6 +107,10 @@ public class BenchPartsTests
             Assert.Equal(0u, settings.Kernel.Failure);
             Assert.Equal(dir + "/s.sock", settings.SocketPath);
             Assert.Equal(TimeSpan.Zero, settings.StatsInterval);
+            Assert.True(settings.Journal.Enabled);
+
+            File.WriteAllText(file, FsAuditMode.Config(dir + "/load", dir + "/state", dir + "/s.sock", options with { Journal = false }, foundFailure: 0));
+            Assert.False(ConfigLoader.Load(file).Journal.Enabled);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -104,5 +104,73 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.Empty(guard.Differences());
     }
 
+    [KernelFact]
+    public void Journal_off_delivers_live_events_numbered_from_1_and_opens_no_database()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string w = Directory.CreateDirectory(Path.Combine(Dir, "watched")).FullName;
+        string config = DaemonProcess.WriteConfig(Dir, $$"""
+            fsaudit.watches = [ { path = "{{w}}", perm = wa, key = nojournal } ]
+            fsaudit.journal.enabled = off
+            """);
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
+        try
+        {
+            Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+            Assert.Contains("journal off", daemon.Stderr);
+            // A named subscriber is accepted, but not durable: there is nothing to resume from.
+            using var sub = ProtocolClient.Subscribe(daemon.SocketPath, """{"op":"subscribe","name":"live","keys":["nojournal"]}""");
+            Assert.False(sub.Subscribed.TryGetProperty("durable", out _));
+            // Nothing stored: only "now" can be asked for.
+            Assert.Contains("keeps no event journal", RawRequest(daemon.SocketPath, """{"op":"subscribe","from":"earliest"}"""));
+
+            using (var child = SyscallChild.Start(w))
+            {
+                Assert.True(child.Call("openat", SyscallChild.AtFdCwd, "x", SyscallChild.OWronly | SyscallChild.OCreat, 0x1a4) >= 0);
+                Assert.Equal(0, child.Call("unlink", "x"));
+            }
+            var events = sub.ReadEvents(2, TimeSpan.FromSeconds(20));
+            Assert.Equal(["FILE_Create openat", "FILE_Unlink unlink"], events.Select(Describe));
+            // Numbered by the hub from where it was told to start: the subscription's next offset, then +1.
+            long first = sub.Subscribed.GetProperty("offset").GetInt64();
+            Assert.Equal([first, first + 1], events.Select(e => e.GetProperty("offset").GetInt64()));
+
+            using var status = DaemonProcess.Start(Dir, "status", "--json", "--socket", daemon.SocketPath);
+            Assert.True(status.WaitForExit(TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, status.ExitCode);
+            var json = JsonDocument.Parse(status.ReadLinesUntil(l => l.Count > 0, TimeSpan.FromSeconds(5)).Single()).RootElement;
+            Assert.False(json.GetProperty("journal").GetProperty("enabled").GetBoolean());
+            // Offsets start at 1 at every start: the last one is the number of events so far (the kernel's
+            // CONFIG_CHANGE record for our rule is one of them).
+            Assert.Equal(first + 1, json.GetProperty("pipeline").GetProperty("events").GetInt64());
+
+            daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);
+            Assert.Equal(0, daemon.ExitCode);
+            Assert.False(File.Exists(Path.Combine(Dir, "state", "journal.db")), "journal.enabled = off must not create the database");
+            Assert.Empty(guard.Differences());
+        }
+        finally
+        {
+            // Stop the daemon before the guard restores the kernel, so a failed assertion is what gets reported.
+            if (!daemon.HasExited)
+            {
+                daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+                daemon.WaitForExit(TimeSpan.FromSeconds(30));
+            }
+            output.WriteLine(daemon.Stderr);
+        }
+    }
+
+    /// <summary>Sends one request line and returns the daemon's one answer line.</summary>
+    private static string RawRequest(string socketPath, string request)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        socket.Send(Encoding.UTF8.GetBytes(request + "\n"));
+        using var reader = new StreamReader(new NetworkStream(socket), Encoding.UTF8);
+        return reader.ReadLine() ?? "";
+    }
+
     private static string Describe(JsonElement e) => $"{e.GetProperty("event").GetString()} {e.GetProperty("syscall").GetString()}";
 }

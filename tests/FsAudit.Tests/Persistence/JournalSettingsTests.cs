@@ -21,6 +21,18 @@ public class JournalSettingsTests
         Assert.Equal(EventBatchCodec.DefaultZstdLevel, s.CompressionLevel);
         Assert.Equal(new JournalSettings().Compression, s.Compression); // the record's defaults match the HOCON's
         Assert.Equal(new JournalSettings().CompressionLevel, s.CompressionLevel);
+        Assert.True(s.Enabled);
+        Assert.Equal(new JournalSettings().Enabled, s.Enabled);
+    }
+
+    [Theory]
+    [InlineData("off", false)]
+    [InlineData("false", false)]
+    [InlineData("on", true)]
+    [InlineData("true", true)]
+    public void Reads_enabled(string value, bool expected)
+    {
+        Assert.Equal(expected, Parse($"fsaudit.journal.enabled = {value}").Enabled);
     }
 
     [Theory]
@@ -66,6 +78,8 @@ public class JournalSettingsTests
 
     [Theory]
     [InlineData("fsaudit.journal.plugn = sqlite", "unknown key fsaudit.journal.plugn")]
+    [InlineData("fsaudit.journal.enabled = maybe", "fsaudit.journal.enabled must be on or off")]
+    [InlineData("fsaudit.journal.enable = off", "unknown key fsaudit.journal.enable")]
     [InlineData("fsaudit.journal.retention.max-ag = 1d", "unknown key fsaudit.journal.retention.max-ag")]
     [InlineData("fsaudit.journal.plugin = mysql", "plugin must be sqlite or postgresql")]
     [InlineData("fsaudit.journal.plugin = postgresql", "connection-string is required")]
