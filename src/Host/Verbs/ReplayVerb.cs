@@ -61,7 +61,9 @@ public static class ReplayVerb
             }
             catch (JournalStartupException e)
             {
-                await stderr.WriteLineAsync($"fsaudit replay: {e.Message}");
+                // A journal written before it was turned off still replays; without one, say why there is none.
+                string why = journal.Enabled ? "" : " (fsaudit.journal.enabled = off in this configuration: the daemon stores nothing)";
+                await stderr.WriteLineAsync($"fsaudit replay: {e.Message}{why}");
                 return Unreadable;
             }
         }

@@ -76,6 +76,12 @@ public class ReplayVerbTests
         (code, _, err) = await Run(none, new ReplayOptions());
         Assert.Equal(1, code);
         Assert.Contains("no journal at", err);
+        Assert.DoesNotContain("enabled = off", err);
+
+        var stderr = new StringWriter();
+        code = await ReplayVerb.RunAsync(new ReplayOptions(), none.Settings with { Enabled = false }, JournalEnv.Catalog, new MemoryStream(), stderr, CancellationToken.None);
+        Assert.Equal(1, code);
+        Assert.Contains("journal.enabled = off in this configuration", stderr.ToString());
     }
 
     [Fact]
