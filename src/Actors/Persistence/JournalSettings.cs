@@ -202,7 +202,7 @@ public sealed record JournalSettings
 
     private static bool Bool(Config c, string key)
     {
-        // GetBoolean accepts on/off/true/false/yes/no; anything else throws.
+        // HOCON booleans: on/off/true/false; anything else throws.
         try { return c.GetBoolean(key); }
         catch (Exception e) { throw new JournalConfigException($"fsaudit.journal.{key} must be on or off: {e.Message}"); }
     }
