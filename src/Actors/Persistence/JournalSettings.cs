@@ -15,7 +15,8 @@ public sealed record JournalSettings
 {
     /// <summary>
     /// Off: live delivery only. No database is opened, events are numbered from 1 at each start, a subscriber that
-    /// falls behind gets gap notices instead of a catch-up, and acks are not kept (nothing to resume from).
+    /// falls behind catches up from the recent window only (older events become a gap notice), and acks are not kept
+    /// (nothing to resume from).
     /// </summary>
     public bool Enabled { get; init; } = true;
 
@@ -79,7 +80,7 @@ public sealed record JournalSettings
 
     public const string DefaultHocon = """
         journal {
-          enabled = on                   # off: live delivery only (no database, no catch-up, no resume)
+          enabled = on                   # off: live delivery only (no database; catch-up from the recent window only; no resume)
           plugin = sqlite                # sqlite | postgresql
           path = "journal.db"            # sqlite database file; relative to state-directory
           connection-string = ""         # postgresql: required (Npgsql syntax); sqlite: must stay empty

@@ -62,12 +62,16 @@ public static class JsonLines
         w.WriteNumber("missed", missed);
     });
 
-    /// <summary>Offsets <paramref name="from"/>..<paramref name="to"/> (inclusive) were pruned from the journal before this subscriber read them.</summary>
-    public static byte[] Pruned(long from, long to) => Object(w =>
+    /// <summary>
+    /// Offsets <paramref name="from"/>..<paramref name="to"/> (inclusive) were gone before this subscriber read them:
+    /// pruned from the journal (<paramref name="reason"/> "pruned"), or older than the recent window of a daemon without
+    /// a journal ("window").
+    /// </summary>
+    public static byte[] Pruned(long from, long to, string reason = "pruned") => Object(w =>
     {
         w.WriteString("type", "gap");
         w.WriteNumber("from", from);
         w.WriteNumber("to", to);
-        w.WriteString("reason", "pruned");
+        w.WriteString("reason", reason);
     });
 }

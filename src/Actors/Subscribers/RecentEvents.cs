@@ -107,6 +107,30 @@ public sealed class RecentEvents(long capacityBytes)
 public sealed record RecentEventsStats(long CapacityBytes, long Bytes, long? FromOffset, long? ThroughOffset, long WindowPasses, long JournalPasses);
 
 /// <summary>
+/// The stored history of a daemon without a journal: nothing is stored, so whatever is older than the recent window is
+/// gone. A read from before the window's start reports exactly those offsets as one gap (reason "window"); with an
+/// empty window it returns nothing yet, and the filter actor asks again shortly, by when the hub keeps the window
+/// for the subscriber that lags (<see cref="OutboundBuffer.IsLagging"/>). So a subscriber that falls behind for less
+/// than the window loses nothing, as with a journal.
+/// </summary>
+public sealed class GoneBeforeWindow(RecentEvents window) : IEventHistory
+{
+    public Source<HistoryChunk, Akka.NotUsed> Read(long fromOffset, SubscriptionFilter filter)
+    {
+        if (window.Stats().FromOffset is { } oldest && fromOffset < oldest)
+            return Source.Single(new HistoryChunk([], oldest - 1, fromOffset, oldest - 1, GapReason: "window"));
+        return Source.Empty<HistoryChunk>();
+    }
+
+    // Starting points in the past are for a journal: the control server refuses "from" without one, before the hub.
+    public Task<long> OldestOffsetAsync(CancellationToken ct) =>
+        Task.FromException<long>(new NotSupportedException("this daemon keeps no event journal"));
+
+    public Task<long?> OffsetAtTimeAsync(DateTimeOffset time, CancellationToken ct) =>
+        Task.FromException<long?>(new NotSupportedException("this daemon keeps no event journal"));
+}
+
+/// <summary>
 /// History for catching-up subscribers: the <see cref="RecentEvents"/> window when it reaches back to the subscriber's
 /// next offset, otherwise the stored history (the journal). Each catch-up pass asks again, so a subscriber far
 /// behind reads the journal until it is within the window, then finishes from memory.

@@ -46,7 +46,9 @@ public interface IEventHistory
 /// <param name="Matched">Events that matched the filter, in offset order.</param>
 /// <param name="Through">Every offset up to this one has been looked at.</param>
 /// <param name="PrunedFrom">When set, offsets <c>PrunedFrom</c>..<c>PrunedTo</c> (before <c>Matched</c>) are no longer stored.</param>
-public sealed record HistoryChunk(IReadOnlyList<PublishedEvent> Matched, long Through, long? PrunedFrom = null, long? PrunedTo = null);
+/// <param name="GapReason">Why they are gone, for the subscriber's gap notice: "pruned" (from the journal) or "window" (older than the recent window, with no journal).</param>
+public sealed record HistoryChunk(IReadOnlyList<PublishedEvent> Matched, long Through, long? PrunedFrom = null, long? PrunedTo = null,
+    string GapReason = "pruned");
 
 /// <summary>Named subscribers' stored filters and acknowledged offsets.</summary>
 public interface IDurableSubscriptions

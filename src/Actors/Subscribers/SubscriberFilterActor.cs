@@ -8,7 +8,7 @@ namespace FsAudit.Actors.Subscribers;
 /// <summary>
 /// Serves one subscriber: picks its events out of each fanned-out batch and offers them to its own bounded buffer.
 /// Offering never blocks, so a stalled subscriber costs the others nothing.
-/// Without a journal, a full buffer drops and counts (gap notices). With one (<see cref="IEventHistory"/>), a
+/// Without a history, a full buffer drops and counts (gap notices). With one (<see cref="IEventHistory"/>), a
 /// subscriber that starts in the past or whose buffer fills switches to catching up: it reads from the journal at
 /// its own pace (the buffer's room is its backpressure), ignoring live batches meanwhile, and rejoins live delivery
 /// at exactly the next offset once a read pass ends at the live head — no gap, no duplicate, and memory independent
@@ -98,7 +98,7 @@ internal sealed class SubscriberFilterActor : ReceiveActor, IWithTimers
         _history!.Read(from, _filter)
             .SelectAsync(1, async chunk =>
             {
-                if (chunk.PrunedFrom is { } pf) buffer.OfferNotice(JsonLines.Pruned(pf, chunk.PrunedTo ?? pf));
+                if (chunk.PrunedFrom is { } pf) buffer.OfferNotice(JsonLines.Pruned(pf, chunk.PrunedTo ?? pf, chunk.GapReason));
                 foreach (var e in chunk.Matched)
                     if (!await buffer.OfferAsync(e, ct).ConfigureAwait(false))
                         throw new OperationCanceledException("subscriber gone");

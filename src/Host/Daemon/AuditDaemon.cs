@@ -78,15 +78,16 @@ public sealed class AuditDaemon
             }
             else
             {
-                Log.Info("journal off (journal.enabled = off): live delivery only, events numbered from 1, no catch-up or resume");
+                Log.Info("journal off (journal.enabled = off): live delivery only, events numbered from 1, catch-up from the recent window only, no resume");
             }
 
             var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
             var liveView = new AuditEventView(_settings.Catalog,
                 extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
-            // Without a journal there is nothing behind the recent window to catch up from: a subscriber that falls
-            // behind gets gap notices (the hub's journal-less mode).
-            var history = _journal is null ? null : new WindowedHistory(new RecentEvents(_settings.Subscribers.RecentWindowBytes), _journal.History);
+            // A subscriber that falls behind catches up from the recent window, then from the journal; without a
+            // journal, what is older than the window is reported as a gap.
+            var window = new RecentEvents(_settings.Subscribers.RecentWindowBytes);
+            var history = new WindowedHistory(window, _journal?.History ?? new GoneBeforeWindow(window));
             var hub = _system.ActorOf(SubscriberHub.Props(liveView, _settings.Subscribers.MaxSubscribers, _journal?.NextOffset ?? 1, history,
                     _settings.Subscribers.TotalBufferBytes),
                 "subscribers");

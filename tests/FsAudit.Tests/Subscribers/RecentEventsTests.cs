@@ -100,6 +100,29 @@ public class RecentEventsTests
         await history.Read(50, deletes).RunWith(Sink.Seq<HistoryChunk>(), materializer);
         Assert.Equal([50L], stored.Reads);
     }
+
+    [Fact]
+    public async Task Without_a_store_what_is_older_than_the_window_is_reported_as_one_gap()
+    {
+        using var system = ActorSystem.Create("recent-events-gone-test");
+        var materializer = system.Materializer();
+        var w = new RecentEvents(1 << 20);
+        var history = new WindowedHistory(w, new GoneBeforeWindow(w));
+        var all = SubscriptionFilter.All;
+
+        // Nothing kept yet: nothing to say (the caller asks again once the hub keeps the window).
+        Assert.Empty(await history.Read(5, all).RunWith(Sink.Seq<HistoryChunk>(), materializer));
+
+        Append(w, 101, 110);
+        var gone = Assert.Single(await history.Read(50, all).RunWith(Sink.Seq<HistoryChunk>(), materializer));
+        Assert.Equal((50L, 100L, 100L, "window"), (gone.PrunedFrom, gone.PrunedTo, gone.Through, gone.GapReason));
+        Assert.Empty(gone.Matched);
+
+        var kept = await history.Read(101, all).RunWith(Sink.Seq<HistoryChunk>(), materializer);
+        Assert.Equal(Enumerable.Range(101, 10).Select(i => (long)i), kept.SelectMany(c => c.Matched).Select(e => e.Offset));
+        Assert.All(kept, c => Assert.Null(c.PrunedFrom));
+        await Assert.ThrowsAsync<NotSupportedException>(() => history.OldestOffsetAsync(CancellationToken.None));
+    }
 }
 
 /// <summary>A stored history that only records where it was asked to read from.</summary>

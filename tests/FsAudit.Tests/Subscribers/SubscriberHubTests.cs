@@ -17,9 +17,9 @@ public class SubscriberHubTests : TestKit
         return r!;
     }
 
-    private (OutboundBuffer Buffer, Subscribed Reply) Subscribe(IActorRef hub, string json, long bufferBytes = 1 << 20)
+    private (OutboundBuffer Buffer, Subscribed Reply) Subscribe(IActorRef hub, string json, long bufferBytes = 1 << 20, TimeSpan? stallTime = null)
     {
-        var buffer = new OutboundBuffer(bufferBytes);
+        var buffer = new OutboundBuffer(bufferBytes, stallTime);
         hub.Tell(new Subscribe(new SubscriberPeer(1, 0, 0), Request(json), buffer), TestActor);
         return (buffer, ExpectMsg<Subscribed>(Wait));
     }
@@ -182,6 +182,77 @@ public class SubscriberHubTests : TestKit
         hub.Tell(GetHubStatus.Instance, TestActor);
         Assert.Empty(ExpectMsg<HubStatus>(Wait).Subscribers);
         Assert.False(await buffer.WaitAsync(CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="batches"/> batches of 10 while the subscriber reads only about
+    /// <paramref name="readBytes"/> after each (falling behind, but reading), then reads to the end.
+    /// </summary>
+    private async Task<List<JsonElement>> SlowReader(IActorRef hub, OutboundBuffer slow, int batches, int readBytes)
+    {
+        var got = new List<JsonElement>();
+        var lines = new List<byte[]>();
+        for (int batch = 0; batch < batches; batch++)
+        {
+            hub.Tell(new PublishBatch<TestEvent>(Mixed(10)), TestActor);
+            ExpectMsg<HubAck>(Wait);
+            lines.Clear();
+            slow.TakeInto(lines, readBytes);
+            got.AddRange(lines.Select(Lines.Parse));
+        }
+        long last = batches * 10;
+        bool Done(List<JsonElement> g) => (got.Count > 0 && Reaches(got[^1], last)) || (g.Count > 0 && Reaches(g[^1], last));
+        got.AddRange(await Read(slow, Done));
+        return got;
+    }
+
+    private static bool Reaches(JsonElement line, long offset) =>
+        (line.TryGetProperty("offset", out var o) ? o.GetInt64() : line.GetProperty("to").GetInt64()) >= offset;
+
+    [Fact]
+    public async Task Without_a_journal_a_subscriber_behind_by_less_than_the_recent_window_loses_nothing()
+    {
+        var recent = new RecentEvents(1 << 20);
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, history: new WindowedHistory(recent, new GoneBeforeWindow(recent))));
+        // A busy test machine must not make this reader look stalled (a stalled one is not kept a window).
+        var (slow, _) = Subscribe(hub, """{}""", bufferBytes: 20_000, stallTime: TimeSpan.FromMinutes(1));
+
+        var got = await SlowReader(hub, slow, batches: 60, readBytes: 300);
+
+        Assert.All(got, e => Assert.True(e.TryGetProperty("offset", out _), $"unexpected {e}"));
+        Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), got.Select(e => e.GetProperty("offset").GetInt64()));
+        Assert.True(recent.Stats().WindowPasses > 0); // it did fall behind, and caught up from the window
+        Assert.Equal(0, slow.Stats.Missed);
+    }
+
+    [Fact]
+    public async Task Without_a_journal_what_is_older_than_the_recent_window_is_one_exact_gap()
+    {
+        var recent = new RecentEvents(3000); // a batch or two
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, history: new WindowedHistory(recent, new GoneBeforeWindow(recent))));
+        var (slow, _) = Subscribe(hub, """{}""", bufferBytes: 20_000);
+
+        var got = await SlowReader(hub, slow, batches: 60, readBytes: 300);
+
+        // Every offset exactly once, in order: delivered, or inside a gap notice that says the window had moved on.
+        long next = 1;
+        int gaps = 0;
+        foreach (var line in got)
+        {
+            if (line.TryGetProperty("offset", out var o))
+            {
+                Assert.Equal(next, o.GetInt64());
+                next++;
+                continue;
+            }
+            Assert.Equal("gap", line.GetProperty("type").GetString());
+            Assert.Equal("window", line.GetProperty("reason").GetString());
+            Assert.Equal(next, line.GetProperty("from").GetInt64());
+            next = line.GetProperty("to").GetInt64() + 1;
+            gaps++;
+        }
+        Assert.Equal(601, next);
+        Assert.True(gaps > 0, "the subscriber fell further behind than a 3000-byte window");
     }
 
     [Fact]
