@@ -73,7 +73,7 @@ public sealed record BenchOptions
     /// <summary>drain mode: sleep this long after a short read (0 = read every datagram as it arrives).</summary>
     public int DrainCoalesceMs { get; init; } = 5;
     /// <summary>
-    /// Every writer count and mode is measured this many times, in rounds (all modes, then all again), so each
+    /// Every writer count and mode is measured this many times, in rounds (all modes, then all again in reverse order), so each
     /// mode's runs are spread over the same minutes; ratios are per round, their median decides the targets.
     /// </summary>
     public int Rounds { get; init; } = 1;

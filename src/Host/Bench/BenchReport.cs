@@ -39,7 +39,9 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                     (Interrupted ? " (INTERRUPTED)" : ""));
         bool rounds = o.Rounds > 1;
         string[] header = rounds ? ["round", .. Header] : Header;
-        var rows = Results.Select(r => rounds ? [Int(r.Round), .. Row(r)] : Row(r)).ToList();
+        // In the configured mode order, also for the rounds that ran them in reverse (BenchRunner).
+        var ordered = Results.OrderBy(r => r.Round).ThenBy(r => IndexOf(o.Writers, r.Writers)).ThenBy(r => IndexOf(o.Modes, r.Mode));
+        var rows = ordered.Select(r => rounds ? [Int(r.Round), .. Row(r)] : Row(r)).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         w.WriteLine(Line(header, widths, leftColumn: rounds ? 1 : 0));
         w.WriteLine(string.Join("  ", widths.Select(n => new string('-', n))));
@@ -69,6 +71,13 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
     }
 
     /// <summary>Cells right-aligned, except the mode name (column <paramref name="leftColumn"/>).</summary>
+    private static int IndexOf<T>(IReadOnlyList<T> list, T item)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (EqualityComparer<T>.Default.Equals(list[i], item)) return i;
+        return list.Count;
+    }
+
     private static string Line(IReadOnlyList<string> cells, int[] widths, int leftColumn = 0) =>
         string.Join("  ", cells.Select((c, i) => i == leftColumn ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
 

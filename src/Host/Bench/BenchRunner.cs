@@ -63,8 +63,11 @@ public sealed class BenchRunner
             for (int round = 1; round <= _options.Rounds; round++)
             {
                 if (_options.Rounds > 1) Say($"round {round} of {_options.Rounds}");
+                // Every other round runs the modes in reverse order, so a drift of the machine's speed during a round
+                // (this VM's comes and goes by the minute) does not always favour the mode that runs first.
+                var modes = round % 2 == 1 ? _options.Modes : _options.Modes.Reverse().ToList();
                 foreach (int writers in _options.Writers)
-                    foreach (var mode in _options.Modes)
+                    foreach (var mode in modes)
                     {
                         ct.ThrowIfCancellationRequested();
                         string work = Path.Combine(root, $"{mode.Name()}-{writers}-r{round}");

@@ -65,14 +65,19 @@ public class BenchFiguresTests
     {
         var (table, json) = Render(new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit], Rounds = 2 },
             R(BenchMode.Drain, 1, 10_000, round: 1), R(BenchMode.FsAudit, 1, 9_000, round: 1) with { Notes = ["n1"] },
-            R(BenchMode.Drain, 1, 10_000, round: 2), R(BenchMode.FsAudit, 1, 8_000, round: 2));
+            R(BenchMode.FsAudit, 1, 8_000, round: 2), R(BenchMode.Drain, 1, 10_000, round: 2)); // round 2 ran them in reverse
         using var doc = json;
         Assert.Contains("round  mode", table);
+        // The table lists every round in the configured mode order.
+        var modesByRow = table.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(c => c.Length > 2 && c[0] is "1" or "2" && c[1] is "drain" or "fsaudit").Select(c => c[0] + c[1]).ToArray();
+        Assert.Equal(["1drain", "1fsaudit", "2drain", "2fsaudit"], modesByRow);
         Assert.Contains(", 2 rounds", table);
         Assert.Contains("fsaudit/drain 0.85 (median of 0.90, 0.80)", table);
         Assert.Contains("fsaudit x1 round 1: n1", table);
         Assert.Equal(2, doc.RootElement.GetProperty("options").GetProperty("rounds").GetInt32());
         Assert.Equal(2, doc.RootElement.GetProperty("results")[3].GetProperty("round").GetInt32());
+        Assert.Equal("drain", doc.RootElement.GetProperty("results")[3].GetProperty("mode").GetString()); // JSON: as measured
         var perRound = doc.RootElement.GetProperty("ratios")[0].GetProperty("per_round");
         Assert.Equal(0.8, perRound[1].GetProperty("fsaudit_vs_drain").GetDouble(), 6);
     }

@@ -139,6 +139,27 @@ public sealed class BenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_other_round_runs_the_modes_in_reverse_order()
+    {
+        var options = new BenchOptions { Writers = [1, 2], Modes = [BenchMode.Drain, BenchMode.FsAudit], Rounds = 3 };
+        var modes = new List<FakeMode>();
+        var runner = Runner(options, new FakeWorkload(_kernel, () => modes.LastOrDefault(), 1000, lost: 0), (m, ctx) =>
+        {
+            var fake = new FakeMode(m, ctx);
+            modes.Add(fake);
+            return fake;
+        });
+        var results = new List<BenchResult>();
+        await runner.RunAsync(_root, results, CancellationToken.None);
+
+        var d = BenchMode.Drain;
+        var f = BenchMode.FsAudit;
+        Assert.Equal([d, f, d, f, f, d, f, d, d, f, d, f], results.Select(r => r.Mode));
+        Assert.Equal([1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2], results.Select(r => r.Writers));
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3], results.Select(r => r.Round));
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_the_load_stops_restores_and_keeps_earlier_results()
     {
         var options = new BenchOptions { Writers = [1], Modes = [BenchMode.Drain, BenchMode.FsAudit] };
