@@ -244,7 +244,7 @@ public sealed class ControlServer : IAsyncDisposable
             await Reply(stream, JsonLines.Error($"cannot read the event journal: {e.GetBaseException().Message}"));
             return null;
         }
-        var buffer = new OutboundBuffer(_settings.BufferBytes);
+        var buffer = new OutboundBuffer(_settings.BufferBytes, _settings.StallTime);
         object answer;
         try { answer = await hub.Ask<object>(new Subscribe(peer, subscription!, buffer, start), HubTimeout, _stop.Token); }
         catch (AskTimeoutException) { answer = "no answer within " + HubTimeout.TotalSeconds + " s"; }

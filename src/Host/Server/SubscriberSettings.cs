@@ -13,6 +13,7 @@ namespace FsAudit.Host.Server;
 /// <param name="RequestTimeout">How long a new connection may take to send its request line.</param>
 /// <param name="RecentWindowBytes">Recent published events kept for subscribers that fall a little behind (0 = none).</param>
 /// <param name="TotalBufferBytes">All subscribers' outbound buffers together (each gets an equal share up to BufferBytes; 0 = no total).</param>
+/// <param name="StallTime">How long a subscriber may take nothing before it counts as stalled (no window kept for it); null = OutboundBuffer's 1 s. Not a config key: tests set it.</param>
 public sealed record SubscriberSettings(
     string SocketPath,
     UnixFileMode SocketMode,
@@ -24,7 +25,8 @@ public sealed record SubscriberSettings(
     long BufferBytes,
     TimeSpan RequestTimeout,
     long RecentWindowBytes = SubscriberSettings.DefaultRecentWindowBytes,
-    long TotalBufferBytes = SubscriberSettings.DefaultTotalBufferBytes)
+    long TotalBufferBytes = SubscriberSettings.DefaultTotalBufferBytes,
+    TimeSpan? StallTime = null)
 {
     public const long DefaultTotalBufferBytes = 64L * 1024 * 1024;
     public const long DefaultRecentWindowBytes = 8L * 1024 * 1024;

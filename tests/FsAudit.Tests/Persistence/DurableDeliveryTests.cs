@@ -33,7 +33,9 @@ public class DurableDeliveryTests
     public async Task A_stalled_subscriber_catches_up_without_gap_or_duplicate_then_rejoins_live(long window)
     {
         await using var j = new TempJournal();
-        await using var env = await JournalEnv.Start(j, bufferBytes: 32 * 1024, recentWindowBytes: window);
+        // It reads nothing, yet must count as lagging (not stalled) for the hub to keep the window: on a busy machine
+        // filling its buffer can take longer than the default 1 s stall time.
+        await using var env = await JournalEnv.Start(j, bufferBytes: 32 * 1024, recentWindowBytes: window, stallTime: TimeSpan.FromMinutes(1));
         using var slow = await LineClient.Connect(env.SocketPath, receiveBuffer: 4096);
         await slow.Subscribe("""{"op":"subscribe"}""");
         using var live = await LineClient.Connect(env.SocketPath);

@@ -45,7 +45,8 @@ public sealed class JournalEnv : IAsyncDisposable
     public string SocketPath => Server.SocketPath;
 
     /// <param name="recentWindowBytes">The hub's shared window of recent events, as the daemon sets it up (0 = none: catch-up reads the journal).</param>
-    public static async Task<JournalEnv> Start(TempJournal j, long bufferBytes = 1 << 20, long recentWindowBytes = 0)
+    /// <param name="stallTime">How long a subscriber may take nothing before it counts as stalled (OutboundBuffer's 1 s when null).</param>
+    public static async Task<JournalEnv> Start(TempJournal j, long bufferBytes = 1 << 20, long recentWindowBytes = 0, TimeSpan? stallTime = null)
     {
         EventJournal.PrepareStorage(j.Settings);
         var sys = ActorSystem.Create("journal-env", JournalBootstrap.Setup(TempJournal.Quiet, j.Settings));
@@ -56,7 +57,7 @@ public sealed class JournalEnv : IAsyncDisposable
         var (input, completion) = Source.Queue<IReadOnlyList<AuditEvent>>(16, OverflowStrategy.Backpressure)
             .ToMaterialized(journal.SinkTo(hub).Sink, Keep.Both)
             .Run(sys.Materializer());
-        var settings = SubscriberSettings.Defaults(Path.Combine(j.Directory, "fsaudit.sock")) with { BufferBytes = bufferBytes };
+        var settings = SubscriberSettings.Defaults(Path.Combine(j.Directory, "fsaudit.sock")) with { BufferBytes = bufferBytes, StallTime = stallTime };
         var server = new ControlServer(settings, new ControlHandlers(
             _ => Task.FromResult("{}"u8.ToArray()), hub, new ClassCatalogEvents(Catalog), journal.History, journal.Durable));
         return new JournalEnv(j, sys, journal, hub, server, input, completion);
