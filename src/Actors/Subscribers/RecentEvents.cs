@@ -20,6 +20,7 @@ public sealed class RecentEvents(long capacityBytes)
     private readonly object _gate = new();
     private long _bytes;
     private long _from = 1, _through; // the offsets the window holds (when it holds anything)
+    private long _publishedThrough;   // the newest offset the hub has told us about, kept or not
     private long _windowPasses, _journalPasses;
 
     /// <summary>One published batch: every shown event with an offset in [From, Through], in order.</summary>
@@ -40,6 +41,7 @@ public sealed class RecentEvents(long capacityBytes)
             if (_segments.Count == 0) _from = from;
             _segments.Enqueue(new Segment(from, through, events, bytes));
             _through = through;
+            _publishedThrough = Math.Max(_publishedThrough, through);
             _bytes += bytes;
             while (_bytes > capacityBytes && _segments.Count > 1)
             {
@@ -54,6 +56,30 @@ public sealed class RecentEvents(long capacityBytes)
     public void Reset()
     {
         lock (_gate) Clear();
+    }
+
+    /// <summary>Forgets everything; the hub has published up to <paramref name="publishedThrough"/> without keeping it.</summary>
+    public void Reset(long publishedThrough)
+    {
+        lock (_gate)
+        {
+            Clear();
+            _publishedThrough = Math.Max(_publishedThrough, publishedThrough);
+        }
+    }
+
+    /// <summary>
+    /// For a reader at <paramref name="from"/> with nothing behind the window: the last offset of what is gone (from
+    /// <paramref name="from"/> up to the window's start, or with an empty window up to what the hub published without
+    /// keeping); null when nothing from <paramref name="from"/> on is gone.
+    /// </summary>
+    public long? GoneThrough(long from)
+    {
+        lock (_gate)
+        {
+            if (_segments.Count > 0) return from < _from ? _from - 1 : null;
+            return from <= _publishedThrough ? _publishedThrough : null;
+        }
     }
 
     private void Clear()
@@ -109,18 +135,17 @@ public sealed record RecentEventsStats(long CapacityBytes, long Bytes, long? Fro
 /// <summary>
 /// The stored history of a daemon without a journal: nothing is stored, so whatever is older than the recent window is
 /// gone. A read from before the window's start reports exactly those offsets as one gap (reason "window"); with an
-/// empty window it returns nothing yet, and the filter actor asks again shortly, by when the hub keeps the window
-/// for the subscriber that lags (<see cref="OutboundBuffer.IsLagging"/>). So a subscriber that falls behind for less
-/// than the window loses nothing, as with a journal.
+/// empty window, everything the hub published without keeping is gone (a subscriber that stalled and woke up learns
+/// it at once, even when no event follows). Meanwhile the hub keeps the window for any subscriber that lags
+/// (<see cref="OutboundBuffer.IsLagging"/>), so one that falls behind for less than the window loses nothing, as with
+/// a journal.
 /// </summary>
 public sealed class GoneBeforeWindow(RecentEvents window) : IEventHistory
 {
-    public Source<HistoryChunk, Akka.NotUsed> Read(long fromOffset, SubscriptionFilter filter)
-    {
-        if (window.Stats().FromOffset is { } oldest && fromOffset < oldest)
-            return Source.Single(new HistoryChunk([], oldest - 1, fromOffset, oldest - 1, GapReason: "window"));
-        return Source.Empty<HistoryChunk>();
-    }
+    public Source<HistoryChunk, Akka.NotUsed> Read(long fromOffset, SubscriptionFilter filter) =>
+        window.GoneThrough(fromOffset) is { } gone
+            ? Source.Single(new HistoryChunk([], gone, fromOffset, gone, GapReason: "window"))
+            : Source.Empty<HistoryChunk>();
 
     // Starting points in the past are for a journal: the control server refuses "from" without one, before the hub.
     public Task<long> OldestOffsetAsync(CancellationToken ct) =>

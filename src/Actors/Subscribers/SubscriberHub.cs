@@ -89,7 +89,7 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         if (_subscribers.Count == 0)
         {
             _nextOffset += events.Count; // numbering is global, whether or not anyone listens
-            _recent?.Reset(); // nothing serialized: the window would have a hole
+            _recent?.Reset(_nextOffset - 1); // nothing serialized: the window would have a hole
             return;
         }
         long from = _nextOffset;
@@ -106,7 +106,7 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         {
             // Keeping costs the GC (every kept event is promoted), so only while someone may need it.
             if (AnyLagging()) _recent.Append(from, deliver.Through, deliver.Events);
-            else _recent.Reset();
+            else _recent.Reset(deliver.Through);
         }
         foreach (var s in _subscribers.Values) s.Filter.Tell(deliver);
     }

@@ -72,6 +72,22 @@ public class RecentEventsTests
     }
 
     [Fact]
+    public void What_is_gone_reaches_the_window_or_what_was_published_without_keeping()
+    {
+        var w = new RecentEvents(1 << 20);
+        Assert.Null(w.GoneThrough(1)); // nothing published
+        w.Reset(50);
+        Assert.Equal(50, w.GoneThrough(10));
+        Assert.Null(w.GoneThrough(51));
+        Append(w, 51, 60);
+        Assert.Equal(50, w.GoneThrough(10));
+        Assert.Null(w.GoneThrough(55));
+        Assert.Null(w.GoneThrough(61)); // not published yet
+        w.Reset(70);
+        Assert.Equal(70, w.GoneThrough(55));
+    }
+
+    [Fact]
     public void A_zero_capacity_keeps_nothing()
     {
         var w = new RecentEvents(0);
@@ -110,8 +126,13 @@ public class RecentEventsTests
         var history = new WindowedHistory(w, new GoneBeforeWindow(w));
         var all = SubscriptionFilter.All;
 
-        // Nothing kept yet: nothing to say (the caller asks again once the hub keeps the window).
+        // Nothing published yet: nothing to say.
         Assert.Empty(await history.Read(5, all).RunWith(Sink.Seq<HistoryChunk>(), materializer));
+        // Published up to 40 without keeping: all of it is gone, even if nothing follows.
+        w.Reset(40);
+        var before = Assert.Single(await history.Read(5, all).RunWith(Sink.Seq<HistoryChunk>(), materializer));
+        Assert.Equal((5L, 40L, 40L), (before.PrunedFrom, before.PrunedTo, before.Through));
+        Assert.Empty(await history.Read(41, all).RunWith(Sink.Seq<HistoryChunk>(), materializer));
 
         Append(w, 101, 110);
         var gone = Assert.Single(await history.Read(50, all).RunWith(Sink.Seq<HistoryChunk>(), materializer));

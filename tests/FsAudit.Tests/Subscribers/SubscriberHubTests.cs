@@ -256,6 +256,38 @@ public class SubscriberHubTests : TestKit
     }
 
     [Fact]
+    public async Task Without_a_journal_a_subscriber_that_stalled_learns_its_gap_when_it_wakes_even_if_nothing_follows()
+    {
+        var recent = new RecentEvents(1 << 20);
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, history: new WindowedHistory(recent, new GoneBeforeWindow(recent))));
+        var (stalled, _) = Subscribe(hub, """{}""", bufferBytes: 20_000, stallTime: TimeSpan.FromMilliseconds(200));
+
+        // It reads nothing: after 200 ms it counts as stalled and the hub keeps nothing for it.
+        await Task.Delay(300);
+        for (int batch = 0; batch < 60; batch++)
+        {
+            hub.Tell(new PublishBatch<TestEvent>(Mixed(10)), TestActor);
+            ExpectMsg<HubAck>(Wait);
+        }
+
+        // It wakes up; no event is published any more. It still gets what it had, then one gap up to offset 600.
+        var got = await Read(stalled, g => g.Count > 0 && Reaches(g[^1], 600));
+        long next = 1;
+        foreach (var line in got)
+        {
+            if (line.TryGetProperty("offset", out var o)) Assert.Equal(next++, o.GetInt64());
+            else
+            {
+                Assert.Equal("window", line.GetProperty("reason").GetString());
+                Assert.Equal(next, line.GetProperty("from").GetInt64());
+                next = line.GetProperty("to").GetInt64() + 1;
+            }
+        }
+        Assert.Equal(601, next);
+        Assert.Contains(got, l => l.TryGetProperty("reason", out _));
+    }
+
+    [Fact]
     public async Task The_recent_window_is_kept_only_while_a_subscriber_lags()
     {
         var recent = new RecentEvents(1 << 20);
