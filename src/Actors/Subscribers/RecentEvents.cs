@@ -20,7 +20,7 @@ public sealed class RecentEvents(long capacityBytes)
     private readonly object _gate = new();
     private long _bytes;
     private long _from = 1, _through; // the offsets the window holds (when it holds anything)
-    private long _publishedThrough;   // the newest offset the hub has told us about, kept or not
+    private long _publishedThrough;   // as of the last Reset: what the hub published without keeping (read only when empty)
     private long _windowPasses, _journalPasses;
 
     /// <summary>One published batch: every shown event with an offset in [From, Through], in order.</summary>
@@ -41,7 +41,6 @@ public sealed class RecentEvents(long capacityBytes)
             if (_segments.Count == 0) _from = from;
             _segments.Enqueue(new Segment(from, through, events, bytes));
             _through = through;
-            _publishedThrough = Math.Max(_publishedThrough, through);
             _bytes += bytes;
             while (_bytes > capacityBytes && _segments.Count > 1)
             {
@@ -52,13 +51,10 @@ public sealed class RecentEvents(long capacityBytes)
         }
     }
 
-    /// <summary>Forgets everything (the hub stopped keeping a contiguous record).</summary>
-    public void Reset()
-    {
-        lock (_gate) Clear();
-    }
-
-    /// <summary>Forgets everything; the hub has published up to <paramref name="publishedThrough"/> without keeping it.</summary>
+    /// <summary>
+    /// Forgets everything: the hub stopped keeping a contiguous record, having published up to
+    /// <paramref name="publishedThrough"/>.
+    /// </summary>
     public void Reset(long publishedThrough)
     {
         lock (_gate)

@@ -259,7 +259,6 @@ public static class EventBuilder
         return result;
     }
 
-    /// <summary>An untrusted string: quoted text is interned, hex decoded, (null) is null.</summary>
     private static ulong? Hex(ReadOnlySpan<byte> v) => FieldDecoder.TryParseHexUInt64(v, out var x) ? x : null;
 
     private static uint? UInt(ReadOnlySpan<byte> v)

@@ -70,7 +70,6 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             w.WriteLine($"target {(t.Met ? "MET   " : "MISSED")} {t.Writers} writer(s): {t.Target}: {t.Actual}");
     }
 
-    /// <summary>Cells right-aligned, except the mode name (column <paramref name="leftColumn"/>).</summary>
     private static int IndexOf<T>(IReadOnlyList<T> list, T item)
     {
         for (int i = 0; i < list.Count; i++)
@@ -78,6 +77,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         return list.Count;
     }
 
+    /// <summary>Cells right-aligned, except the mode name (column <paramref name="leftColumn"/>).</summary>
     private static string Line(IReadOnlyList<string> cells, int[] widths, int leftColumn = 0) =>
         string.Join("  ", cells.Select((c, i) => i == leftColumn ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
 

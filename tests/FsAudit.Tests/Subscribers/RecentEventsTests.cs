@@ -66,7 +66,7 @@ public class RecentEventsTests
         Assert.False(w.Covers(12));
         Assert.Equal(16, w.Stats().FromOffset);
 
-        w.Reset();
+        w.Reset(20);
         Assert.False(w.Covers(16));
         Assert.Null(w.Stats().FromOffset);
     }
