@@ -23,7 +23,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
     public IReadOnlyList<TargetCheck> Targets => TargetCheck.Evaluate(Results, Options.BacklogLimit);
 
     private static readonly string[] Header =
-        ["mode", "writers", "iter/s", "records/s", "events/s", "lost", "peak backlog", "wait jiffies", "cpu s/100k ev", "peak RSS MB", "other cores"];
+        ["mode", "writers", "iter/s", "records/s", "events/s", "lost", "peak backlog", "wait jiffies", "cpu s/100k ev", "peak RSS MB", "other cores", "cpu µs/iter writers+kauditd+reader"];
 
     public void WriteTable(TextWriter w)
     {
@@ -83,7 +83,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
 
     private static string[] Row(BenchResult r)
     {
-        if (r.Error is not null) return [r.Mode.Name(), Int(r.Writers), "failed", "", "", "", "", "", "", "", ""];
+        if (r.Error is not null) return [r.Mode.Name(), Int(r.Writers), "failed", "", "", "", "", "", "", "", "", ""];
         return
         [
             r.Mode.Name(), Int(r.Writers), Num(r.IterationsPerSecond), Num(r.RecordsPerSecond), Num(r.EventsPerSecond),
@@ -91,7 +91,15 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             r.CpuPer100kEvents is { } c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "-",
             r.PeakRssBytes is { } m ? (m / (1024.0 * 1024)).ToString("0", CultureInfo.InvariantCulture) : "-",
             r.OtherCpuCores is { } o ? o.ToString("0.00", CultureInfo.InvariantCulture) : "-",
+            CpuSplit(r),
         ];
+    }
+
+    /// <summary>"52.7+23.0+7.7": writers, kauditd and reader CPU µs per iteration; "-" for a share not measured.</summary>
+    internal static string CpuSplit(BenchResult r)
+    {
+        static string Micros(double? v) => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+        return $"{Micros(r.WriterMicrosPerIteration)}+{Micros(r.KauditdMicrosPerIteration)}+{Micros(r.ReaderMicrosPerIteration)}";
     }
 
     private static string Int(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
@@ -152,6 +160,9 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                 Opt(w, "writer_cpu_s", r.WriterCpuSeconds);
                 Opt(w, "kauditd_cpu_s", r.KauditdCpuSeconds);
                 Opt(w, "other_cpu_cores", r.OtherCpuCores);
+                Opt(w, "writer_cpu_us_per_iteration", r.WriterMicrosPerIteration);
+                Opt(w, "kauditd_cpu_us_per_iteration", r.KauditdMicrosPerIteration);
+                Opt(w, "reader_cpu_us_per_iteration", r.ReaderMicrosPerIteration);
             }
             w.WriteStartArray("notes");
             foreach (var n in r.Notes) w.WriteStringValue(n);

@@ -52,6 +52,21 @@ public sealed record BenchResult
 
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// CPU microseconds per workload iteration of the writers, kauditd and the reader: what one file operation cost the
+    /// machine under this mode, split by who paid. The writers' and kauditd's shares grow next to a busy reader too
+    /// (caches, preemption), which the reader's own CPU alone does not show.
+    /// </summary>
+    public double? WriterMicrosPerIteration => PerIteration(WriterCpuSeconds);
+
+    /// <inheritdoc cref="WriterMicrosPerIteration"/>
+    public double? KauditdMicrosPerIteration => PerIteration(KauditdCpuSeconds);
+
+    /// <inheritdoc cref="WriterMicrosPerIteration"/>
+    public double? ReaderMicrosPerIteration => PerIteration(CpuSeconds);
+
+    private double? PerIteration(double? cpuSeconds) => cpuSeconds is { } s && Iterations > 0 ? s * 1e6 / Iterations : null;
+
     /// <summary>CPU seconds per 100,000 events: of the events the reader counted, else of those the workload produced.</summary>
     public double? CpuPer100kEvents =>
         CpuSeconds is { } cpu && (Events is > 0 ? Events : WorkloadEvents) is { } n && n > 0 ? cpu / n * 100_000 : null;

@@ -128,6 +128,32 @@ public class BenchFiguresTests
     }
 
     [Fact]
+    public void Cpu_per_iteration_is_split_by_who_paid_and_shown_in_the_table_and_json()
+    {
+        var drain = new BenchResult
+        {
+            Mode = BenchMode.Drain, Writers = 2, Iterations = 200_000, IterationsPerSecond = 20_000,
+            WriterCpuSeconds = 10.5, KauditdCpuSeconds = 4.6, CpuSeconds = 1.54,
+        };
+        Assert.Equal(52.5, drain.WriterMicrosPerIteration!.Value, 9);
+        Assert.Equal(23.0, drain.KauditdMicrosPerIteration!.Value, 9);
+        Assert.Equal(7.7, drain.ReaderMicrosPerIteration!.Value, 9);
+        // The off mode has no reader; a run without iterations has no per-iteration figures at all.
+        var off = drain with { Mode = BenchMode.Off, CpuSeconds = null, KauditdCpuSeconds = 0 };
+        Assert.Equal("52.5+0.0+-", BenchReport.CpuSplit(off));
+        Assert.Null((drain with { Iterations = 0 }).WriterMicrosPerIteration);
+
+        var (table, json) = Render(new BenchOptions { Writers = [2], Modes = [BenchMode.Off, BenchMode.Drain] }, drain, off);
+        Assert.Contains("cpu µs/iter writers+kauditd+reader", table);
+        Assert.Contains("52.5+23.0+7.7", table);
+        var first = json.RootElement.GetProperty("results")[0];
+        Assert.Equal(52.5, first.GetProperty("writer_cpu_us_per_iteration").GetDouble(), 9);
+        Assert.Equal(23.0, first.GetProperty("kauditd_cpu_us_per_iteration").GetDouble(), 9);
+        Assert.Equal(7.7, first.GetProperty("reader_cpu_us_per_iteration").GetDouble(), 9);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("results")[1].GetProperty("reader_cpu_us_per_iteration").ValueKind);
+    }
+
+    [Fact]
     public void Cpu_per_100k_events_uses_the_counted_events_else_the_workload_events()
     {
         var counted = new BenchResult { Mode = BenchMode.FsAudit, Writers = 1, CpuSeconds = 2, Events = 400_000, WorkloadEvents = 1 };
