@@ -54,7 +54,7 @@ public sealed record BenchResult
 
     /// <summary>
     /// CPU microseconds per workload iteration of the writers, kauditd and the reader: what one file operation cost the
-    /// machine under this mode, split by who paid. The writers' and kauditd's shares grow next to a busy reader too
+    /// machine under this mode, split by who paid. The writers' and kauditd's shares can grow next to a busy reader too
     /// (caches, preemption), which the reader's own CPU alone does not show.
     /// </summary>
     public double? WriterMicrosPerIteration => PerIteration(WriterCpuSeconds);
