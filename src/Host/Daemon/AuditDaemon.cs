@@ -57,6 +57,20 @@ public sealed class AuditDaemon
         // A damaged or unwritable journal stops us before the kernel is touched.
         if (journaled) EventJournal.PrepareStorage(_settings.Journal);
 
+        var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
+        var liveView = new AuditEventView(_settings.Catalog,
+            extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
+        // Before the kernel sends anything: the per-event code is compiled now, not under the first flood.
+        try
+        {
+            Log.Info($"warm-up: {HotPathWarmUp.Run(liveView, journaled ? _settings.Journal : null)}");
+        }
+        catch (Exception e)
+        {
+            // The live path counts its own errors per event; a failed warm-up only means a slower first second.
+            Log.Warn($"warm-up failed, continuing without it: {e.GetType().Name}: {e.Message}");
+        }
+
         _kernel = _settings.Kernel.Mode == "multicast"
             ? new MulticastKernelSource(_settings.Kernel.ReceiveBuffer)
             : new DaemonKernelSource(KernelSession.Start(_settings.Kernel, rules, _settings.StateDirectory, _options.Replace));
@@ -81,9 +95,6 @@ public sealed class AuditDaemon
                 Log.Info("journal off (journal.enabled = off): live delivery only, events numbered from 1, catch-up from the recent window only, no resume");
             }
 
-            var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
-            var liveView = new AuditEventView(_settings.Catalog,
-                extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
             // A subscriber that falls behind catches up from the recent window, then from the journal; without a
             // journal, what is older than the window is reported as a gap.
             var window = new RecentEvents(_settings.Subscribers.RecentWindowBytes);
@@ -264,6 +275,9 @@ public sealed class AuditDaemon
         // Allocation rate and time paused for collections: what the event path costs the GC.
         w.WriteNumber("gc_allocated_bytes", GC.GetTotalAllocatedBytes());
         w.WriteNumber("gc_pause_seconds", Math.Round(GC.GetTotalPauseDuration().TotalSeconds, 3));
+        // JIT work so far: with tiered compilation off every method is compiled once, at its first call.
+        w.WriteNumber("jit_compiled_methods", System.Runtime.JitInfo.GetCompiledMethodCount());
+        w.WriteNumber("jit_seconds", Math.Round(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds, 3));
         // false after `run` re-executed itself with DOTNET_ReadyToRun=0 (ReadyToRunSwitch).
         w.WriteBoolean("framework_precompiled", ReadyToRunSwitch.FrameworkPrecompiled);
         w.WriteNumber("records_per_s", Math.Round(rates.RecordsPerSecond, 1));
