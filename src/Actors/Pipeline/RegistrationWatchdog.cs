@@ -29,6 +29,7 @@ public sealed class RegistrationWatchdog : IDisposable
     private readonly IRegistrationControl _control;
     private readonly Timer _timer;
     private int _checking;
+    private volatile bool _disposed;
     private long _checks, _losses, _reRegistrations, _checkFailures;
 
     public RegistrationWatchdog(IRegistrationControl control, TimeSpan interval)
@@ -48,12 +49,16 @@ public sealed class RegistrationWatchdog : IDisposable
         Interlocked.Read(ref _checks), Interlocked.Read(ref _losses),
         Interlocked.Read(ref _reRegistrations), Interlocked.Read(ref _checkFailures));
 
-    /// <summary>One check; also called by the timer. Overlapping calls are skipped. Returns the loss found, if any.</summary>
+    /// <summary>
+    /// One check; also called by the timer. Overlapping calls are skipped, and so is every call after
+    /// <see cref="Dispose"/>. Returns the loss found, if any.
+    /// </summary>
     public RegistrationLost? CheckNow()
     {
         if (Interlocked.Exchange(ref _checking, 1) == 1) return null;
         try
         {
+            if (_disposed) return null;
             int observed;
             try
             {
@@ -96,7 +101,20 @@ public sealed class RegistrationWatchdog : IDisposable
         catch (Exception) { Interlocked.Increment(ref _checkFailures); }
     }
 
-    public void Dispose() => _timer.Dispose();
+    /// <summary>
+    /// Stops checking and returns once a check in progress has finished, so the caller may unregister next:
+    /// a check running meanwhile would see no daemon registered and register us again.
+    /// </summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        using var callbacksDone = new ManualResetEvent(false);
+        if (_timer.Dispose(callbacksDone)) callbacksDone.WaitOne(TimeSpan.FromSeconds(10));
+        // A direct CheckNow (not the timer's) still in progress: wait for it too. Bounded, in case Dispose is
+        // called from a Lost handler, inside the check itself.
+        long deadline = Environment.TickCount64 + 10_000;
+        while (Volatile.Read(ref _checking) == 1 && Environment.TickCount64 < deadline) Thread.Sleep(1);
+    }
 }
 
 public readonly record struct RegistrationCounters(long Checks, long Losses, long ReRegistrations, long CheckFailures);

@@ -174,6 +174,8 @@ public sealed class AuditDaemon
         _stopped = true;
         _kernel!.StopProducing();
         await WaitForQuietAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        // The watchdog stops first: a check after the unregistration would find no daemon and register us again.
+        _pipeline!.Watchdog?.Dispose();
         _kernel.Detach();
         await _pipeline!.StopAsync();
         var m = _pipeline.Metrics;

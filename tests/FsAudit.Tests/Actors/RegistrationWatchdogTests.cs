@@ -12,7 +12,15 @@ public sealed class RegistrationWatchdogTests
         public int RegisterCalls;
         public bool FailRegister, FailQuery;
 
-        public int QueryRegisteredPid() => FailQuery ? throw new IOException("status failed") : Registered;
+        public ManualResetEventSlim? QueryGate;
+        public readonly ManualResetEventSlim Querying = new();
+
+        public int QueryRegisteredPid()
+        {
+            Querying.Set();
+            QueryGate?.Wait();
+            return FailQuery ? throw new IOException("status failed") : Registered;
+        }
 
         public void Register()
         {
@@ -70,5 +78,39 @@ public sealed class RegistrationWatchdogTests
         dog.Lost += _ => seen.Set();
         Assert.True(seen.Wait(TimeSpan.FromSeconds(5)));
         Assert.True(control.RegisterCalls >= 1);
+    }
+
+    [Fact]
+    public void After_dispose_a_missing_registration_is_left_alone()
+    {
+        var control = new FakeControl();
+        var dog = new RegistrationWatchdog(control, TimeSpan.FromMilliseconds(10));
+        dog.Dispose();
+        control.Registered = 0; // the daemon unregistered itself on its way out
+
+        Assert.Null(dog.CheckNow());
+        Thread.Sleep(50); // the timer would have fired several times
+        Assert.Equal(0, control.RegisterCalls);
+        Assert.Equal(0, control.Registered);
+    }
+
+    [Fact]
+    public void Dispose_returns_only_after_a_check_in_progress()
+    {
+        using var gate = new ManualResetEventSlim();
+        var control = new FakeControl { QueryGate = gate };
+        var dog = new RegistrationWatchdog(control, TimeSpan.FromHours(1));
+        // Dedicated threads: on 2 cores the pool's threads may all be blocked here, which would delay Dispose by itself.
+        var check = new Thread(() => dog.CheckNow());
+        check.Start();
+        Assert.True(control.Querying.Wait(TimeSpan.FromSeconds(5)));
+
+        using var disposed = new ManualResetEventSlim();
+        var dispose = new Thread(() => { dog.Dispose(); disposed.Set(); });
+        dispose.Start();
+        Assert.False(disposed.Wait(TimeSpan.FromMilliseconds(200)), "Dispose returned while a check was still querying the kernel");
+        gate.Set();
+        Assert.True(disposed.Wait(TimeSpan.FromSeconds(5)));
+        Assert.True(check.Join(TimeSpan.FromSeconds(5)));
     }
 }
