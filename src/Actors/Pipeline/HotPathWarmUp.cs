@@ -4,6 +4,7 @@ using System.Runtime;
 using System.Text;
 using FsAudit.Actors.Persistence;
 using FsAudit.Actors.Subscribers;
+using FsAudit.Engine.Classification;
 using FsAudit.Engine.Correlation;
 using FsAudit.Engine.Events;
 using FsAudit.Engine.Records;
@@ -14,35 +15,33 @@ namespace FsAudit.Actors.Pipeline;
 /// Runs synthetic kernel records through the per-event code — netlink framing and record parsing, correlation and
 /// event building, classification and the subscriber line, journal encoding — before the daemon registers with
 /// the kernel. With tiered compilation off (fsaudit.csproj) a method is JIT-compiled at its first call; without
-/// this, that happened in the first seconds of the first flood of events: ~1,000 methods and ~0.5 s of CPU
-/// (status <c>daemon.jit_seconds</c>) while the backlog grew. Nothing it produces leaves this class: no journal
-/// write, no subscriber, no counter of the pipeline moves.
+/// this, 0.54–0.77 s of CPU went to the JIT in the first second of a 2-writer flood, 0.24–0.28 s with it (status
+/// <c>daemon.jit_seconds</c>; what remains is Akka, the journal plugin and the hub). Nothing it produces leaves this
+/// class: no journal write, no subscriber, no counter of the pipeline moves.
 /// </summary>
 public static class HotPathWarmUp
 {
     private const int HeaderLength = 16; // struct nlmsghdr
+    private const int SyntheticPid = int.MaxValue; // pid_max is at most 2^22
 
-    /// <summary>One event per syscall the classifier names (creates, writes, deletes, renames, attribute changes).</summary>
-    private static readonly int[] Syscalls = [257, 2, 85, 87, 263, 82, 316, 264, 83, 258, 84, 90, 268, 92, 260, 76, 77, 86, 265, 88, 266, 133, 188, 189, 197];
-
-    /// <summary>Events one round builds.</summary>
-    public static int EventsPerRound => Syscalls.Length;
+    /// <summary>Events one round builds: one per syscall the classifier names.</summary>
+    public static int EventsPerRound => SyscallEventTable.Rules.Count;
 
     /// <param name="view">The live view: its classifier, catalog and enrichment are part of the warm path.</param>
     /// <param name="journal">The journal's encoding settings; null when the journal is off.</param>
     /// <param name="rounds">Passes over the syscall list (each event is built and encoded once per pass).</param>
-    public static WarmUpReport Run(AuditEventView view, JournalSettings? journal, int rounds = 8)
+    public static WarmUpReport Run(AuditEventView view, JournalSettings? journal, int rounds = 4)
     {
-        long methods0 = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var jit0 = System.Runtime.JitInfo.GetCompilationTime();
+        long methods0 = JitInfo.GetCompiledMethodCount();
+        var jit0 = JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
 
-        var buffer = new byte[1 << 16];
+        var buffer = new byte[1 << 20];
         var parser = new KernelBufferParser();
         var records = new List<AuditRecord>(256);
         var correlator = new Correlator(new CorrelatorOptions { Mode = CorrelationMode.Netlink, TrackGaps = false });
         var events = new List<AuditEvent>(64);
-        var batch = new List<AuditEvent>(rounds * Syscalls.Length);
+        var batch = new List<AuditEvent>(rounds * EventsPerRound);
         var writer = new PublishedEventWriter<AuditEvent>(view);
         var encoder = journal is null ? null : new EventBatchEncoder(journal.CompressionLevel);
         var names = new SortedSet<string>(StringComparer.Ordinal);
@@ -51,7 +50,7 @@ public static class HotPathWarmUp
         for (int round = 0; round < rounds; round++)
         {
             int length = 0;
-            foreach (int syscall in Syscalls) length = Frame(buffer, length, syscall, serial++, failed: round % 4 == 3);
+            foreach (var rule in SyscallEventTable.Rules) length = Frame(buffer, length, rule, serial++, failed: round % 4 == 3);
             records.Clear();
             parser.Parse(buffer.AsSpan(0, length), records);
             long now = Environment.TickCount64;
@@ -71,18 +70,20 @@ public static class HotPathWarmUp
 
         clock.Stop();
         return new WarmUpReport(batch.Count, parser.Unparsable + parser.MalformedBuffers, names, lineBytes, encodedBytes, clock.Elapsed,
-            System.Runtime.JitInfo.GetCompiledMethodCount() - methods0, System.Runtime.JitInfo.GetCompilationTime() - jit0);
+            JitInfo.GetCompiledMethodCount() - methods0, JitInfo.GetCompilationTime() - jit0);
     }
 
     /// <summary>Frames one event's records (SYSCALL, CWD, PATHs, PROCTITLE, EOE) as the kernel sends them; returns the new length.</summary>
-    private static int Frame(byte[] buffer, int offset, int syscall, uint serial, bool failed)
+    private static int Frame(byte[] buffer, int offset, SyscallRule rule, uint serial, bool failed)
     {
         string stamp = $"audit(1700000000.{serial % 1000:000}:{serial}): ";
-        bool two = syscall is 82 or 316 or 264 or 86 or 265; // rename and link name two files
+        bool two = rule.EventName is EventNames.FileRename or EventNames.FileLink; // they name two files
         int items = two ? 4 : 2;
         string result = failed ? "success=no exit=-13" : "success=yes exit=3";
+        // pid above any pid_max: the enricher's per-pid cache (parent exe, cgroup) must not hold a synthetic entry for
+        // a pid a real process could have; ppid 1 is init, whose real details may as well be cached now.
         offset = Message(buffer, offset, 1300, stamp +
-            $"arch=c000003e syscall={syscall} {result} a0=ffffff9c a1=7ffd1c2e4a10 a2=241 a3=1b6 items={items} ppid=1 pid=4242 " +
+            $"arch=c000003e syscall={rule.Number} {result} a0=ffffff9c a1=7ffd1c2e4a10 a2=241 a3=1b6 items={items} ppid=1 pid={SyntheticPid} " +
             "auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 " +
             "comm=\"fsaudit\" exe=\"/usr/bin/fsaudit\" subj=unconfined key=\"fsaudit-warm-up\"");
         offset = Message(buffer, offset, 1307, stamp + "cwd=\"/var/tmp/fsaudit warm-up\"");
@@ -93,10 +94,10 @@ public static class HotPathWarmUp
                 "cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0");
             // A name with a space arrives hex-encoded, like the kernel sends it.
             string name = i == 0 ? $"\"f{serial}.txt\"" : Convert.ToHexString(Encoding.UTF8.GetBytes($"g {serial}.txt"));
-            string type = (syscall, i) switch
+            string type = (rule.EventName, i) switch
             {
-                (87 or 263 or 84, _) or (82 or 316, 0) => "DELETE",
-                (257 or 2, _) when serial % 2 == 0 => "NORMAL", // opening an existing file for writing
+                (EventNames.FileUnlink or EventNames.FsRmdir, _) or (EventNames.FileRename, 0) => "DELETE",
+                _ when serial % 2 == 0 => "NORMAL", // an existing file (for open: opened for writing)
                 _ => "CREATE",
             };
             offset = Message(buffer, offset, 1302, stamp +
