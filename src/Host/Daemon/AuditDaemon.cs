@@ -73,9 +73,8 @@ public sealed class AuditDaemon
 
         _kernel = _settings.Kernel.Mode == "multicast"
             ? new MulticastKernelSource(_settings.Kernel.ReceiveBuffer)
-            : new DaemonKernelSource(KernelSession.Start(_settings.Kernel, rules, _settings.StateDirectory, _options.Replace));
+            : new DaemonKernelSource(KernelSession.Start(_settings.Kernel, _settings.StateDirectory, _options.Replace), rules);
         Log.Info(_kernel.Describe());
-        foreach (var r in rules) Log.Info($"rule {r}");
 
         AuditLogSink? auditLog = null;
         MetricsExporter? metrics = null;
@@ -135,6 +134,9 @@ public sealed class AuditDaemon
             using var priority = DaemonThreadPriority.Start(_settings.Pipeline.DaemonNice);
             if (priority != null) Log.Info($"daemon threads at nice {_settings.Pipeline.DaemonNice} (netlink reader {_settings.Pipeline.ReaderNice})");
             using var stats = StartStatsLine();
+            // Only now, with the reader draining the socket and subscribers able to connect, do events start.
+            _kernel.StartProducing();
+            foreach (var r in rules) Log.Info($"rule {r}");
             var systemd = SystemdNotify.FromEnvironment();
             Log.Info($"running; status socket {_settings.SocketPath}");
             systemd?.Ready($"{rules.Count} rules, socket {_settings.SocketPath}");

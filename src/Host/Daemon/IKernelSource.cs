@@ -29,6 +29,9 @@ public interface IKernelSource : IDisposable
     /// <summary>Records the kernel dropped for us and did not count in <c>lost</c> (multicast ENOBUFS).</summary>
     long DroppedForUs { get; }
 
+    /// <summary>Last step of starting, once the reader runs: events are produced for us (our rules go in).</summary>
+    void StartProducing();
+
     /// <summary>First step of stopping: no new events are produced for us (our rules go).</summary>
     void StopProducing();
 
@@ -37,10 +40,10 @@ public interface IKernelSource : IDisposable
 }
 
 /// <summary>The registered audit daemon: rules, settings and registration through a <see cref="KernelSession"/>.</summary>
-public sealed class DaemonKernelSource(KernelSession session) : IKernelSource
+public sealed class DaemonKernelSource(KernelSession session, IReadOnlyList<AuditRule> rules) : IKernelSource
 {
     public string Describe() =>
-        $"registered as audit daemon pid={session.OwnPid} rules={session.InstalledRules.Count} " +
+        $"registered as audit daemon pid={session.OwnPid} rules={rules.Count} " +
         $"receive_buffer={session.Connection!.ReceiveBufferBytes} lost_at_start={session.Found.Lost}";
 
     public IRecordReader CreateReader() => new NetlinkRecordReader(session.Connection!);
@@ -49,6 +52,7 @@ public sealed class DaemonKernelSource(KernelSession session) : IKernelSource
     public IReadOnlyList<AuditRule> QueryRules() => session.QueryRules();
     public uint LostAtStart => session.Found.Lost;
     public long DroppedForUs => session.Connection?.Socket.ReceiveOverruns ?? 0;
+    public void StartProducing() => session.AddRules(rules);
     public void StopProducing() => session.RemoveRules();
     public void Detach() => session.Unregister();
     public void Dispose() => session.Dispose();
@@ -97,6 +101,7 @@ public sealed class MulticastKernelSource : IKernelSource
         lock (_gate) return _control.ListRules();
     }
 
+    public void StartProducing() { }
     public void StopProducing() { }
     public void Detach() { }
 

@@ -51,7 +51,12 @@ public sealed class KernelSession : IDisposable
     public static uint? OtherDaemon(AuditStatus status) =>
         status.Pid != 0 && status.Pid != (uint)Environment.ProcessId && Directory.Exists($"/proc/{status.Pid}") ? status.Pid : null;
 
-    public static KernelSession Start(KernelSettings kernel, IReadOnlyList<AuditRule> rules, string stateDirectory, bool replace)
+    /// <summary>
+    /// Takes the kernel over: removes a crashed run's rules, applies the settings, registers as the daemon. Our rules go
+    /// in later (<see cref="AddRules"/>), once something reads the socket: under a flood the kernel fills an unread
+    /// socket in well under a second, and what it cannot queue it drops.
+    /// </summary>
+    public static KernelSession Start(KernelSettings kernel, string stateDirectory, bool replace)
     {
         var control = new AuditControl();
         KernelSession? session = null;
@@ -64,7 +69,6 @@ public sealed class KernelSession : IDisposable
             session.TakeOver(replace);
             session.RemoveStaleRules();
             session.ApplySettings(kernel);
-            session.AddRules(rules);
             session.Register(kernel.ReceiveBuffer);
             return session;
         }
@@ -126,8 +130,15 @@ public sealed class KernelSession : IDisposable
         if (Found.Enabled != 1) _control.SetEnabled(1);
     }
 
-    private void AddRules(IReadOnlyList<AuditRule> rules)
+    /// <summary>Installs our rules (the events start); each is in the ledger before the kernel has it.</summary>
+    public void AddRules(IReadOnlyList<AuditRule> rules)
     {
+        lock (_gate) AddRulesLocked(rules);
+    }
+
+    private void AddRulesLocked(IReadOnlyList<AuditRule> rules)
+    {
+        if (_rulesRemoved || _disposed) throw new InvalidOperationException("the session is stopping: no rules are added any more");
         foreach (var rule in rules)
         {
             // Ledger first: if we die between the two, the next start deletes a rule that may not exist (ENOENT, ignored).

@@ -177,6 +177,54 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
         Assert.Empty(guard.Differences());
     }
 
+    [KernelFact]
+    public void A_daemon_started_during_a_flood_loses_nothing()
+    {
+        using var guard = KernelStateGuard.Capture();
+        string watched = Directory.CreateDirectory(Path.Combine(Dir, "flood")).FullName;
+        // 8 MiB of socket: tens of milliseconds of this flood, far less than the daemon's start-up, during which
+        // nothing read the socket while the rules were already in.
+        string config = DaemonProcess.WriteConfig(Dir, $$"""
+            fsaudit.watches = [ { path = "{{watched}}", perm = wa, key = flood } ]
+            fsaudit.kernel.receive-buffer = 8MiB
+            """);
+        // The flood runs before the daemon starts and until after it runs: create, write, close, delete.
+        var flood = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(SyscallChild.PerlPath)
+        {
+            ArgumentList = { "-e", "my $end = time + $ARGV[0]; my $n = 0; while (time < $end) { open(my $f, '>', 'f') or die; print $f 'x'; close $f; unlink 'f'; $n++ } print \"$n\\n\";", "12" },
+            WorkingDirectory = watched,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
+        try
+        {
+            Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+            Assert.False(flood.HasExited, "the flood ended before the daemon ran: the test proves nothing");
+            Assert.True(flood.WaitForExit(TimeSpan.FromSeconds(30)));
+            long iterations = long.Parse(flood.StandardOutput.ReadToEnd().Trim());
+            daemon.Signal(Tmds.Linux.LibC.SIGTERM);
+            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);
+            output.WriteLine($"flood: {iterations} iterations\n{daemon.Stderr}");
+            Assert.Equal(0, daemon.ExitCode);
+
+            var stopped = System.Text.RegularExpressions.Regex.Match(daemon.Stderr,
+                @"stopped: records=(\d+) events=(\d+) .*possibly_lost_serials=(\d+) .*dropped=(\d+) kernel_dropped_for_us=(\d+)");
+            Assert.True(stopped.Success, daemon.Stderr);
+            Assert.True(long.Parse(stopped.Groups[2].Value) > 1000, "the daemon saw almost none of the flood");
+            Assert.Equal("0", stopped.Groups[3].Value); // no gap in the kernel's serials
+            Assert.Equal("0", stopped.Groups[4].Value);
+            Assert.Equal("0", stopped.Groups[5].Value); // the socket never overran
+            Assert.Equal(guard.Status.Lost, guard.Control.GetStatus().Lost); // nor did the kernel's backlog
+            Assert.Empty(guard.Differences());
+        }
+        finally
+        {
+            if (!flood.HasExited) flood.Kill();
+            flood.Dispose();
+        }
+    }
+
     private static string? Key(JsonElement e) =>
         e.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
 }
