@@ -88,6 +88,13 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.True(json.GetProperty("daemon").GetProperty("rss_bytes").GetInt64() > 0);
         Assert.True(json.GetProperty("daemon").GetProperty("gc_heap_bytes").GetInt64() > 0);
         Assert.False(json.GetProperty("daemon").GetProperty("framework_precompiled").GetBoolean()); // re-executed with DOTNET_ReadyToRun=0
+        Assert.True(json.GetProperty("daemon").GetProperty("jit_compiled_methods").GetInt64() > 1000); // start-up alone compiles thousands
+        Assert.True(json.GetProperty("daemon").GetProperty("jit_seconds").GetDouble() > 0);
+        // The warm-up before registering built every synthetic event and compiled the per-event code.
+        var warm = System.Text.RegularExpressions.Regex.Match(daemon.Stderr, @"warm-up: (\d+) synthetic events \((\d+) kinds\) in \d+ ms, (\d+) methods JIT-compiled \(\d+ ms\)$",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(warm.Success, daemon.Stderr);
+        Assert.True(int.Parse(warm.Groups[1].Value) >= 100 && int.Parse(warm.Groups[2].Value) >= 20 && int.Parse(warm.Groups[3].Value) >= 100, warm.Value);
         Assert.True(json.GetProperty("pipeline").TryGetProperty("possibly_lost_serials", out _));
         Assert.Equal(1, json.GetProperty("subscribers").GetProperty("connected").GetInt32());
 
