@@ -16,10 +16,35 @@ namespace FsAudit.Actors.Pipeline;
 public static class AuditPipeline
 {
     /// <summary>
+    /// The first half of a start: the reader thread drains <paramref name="reader"/> into the bounded buffer (memory,
+    /// then spill files) before anything consumes it, so the kernel can be given our rules while the actor system,
+    /// journal and subscribers are still coming up. Hand the intake to <see cref="Start(ActorSystem, PipelineSettings, RecordIntake, IEventSink{AuditEvent}, IRegistrationControl?, TimeSpan?)"/>,
+    /// or dispose it if the start fails. Owns <paramref name="reader"/> from now on.
+    /// </summary>
+    public static RecordIntake StartReading(PipelineSettings settings, IRecordReader reader)
+    {
+        settings.Validate();
+        var buffer = new RecordBuffer(settings.BufferRecords, settings.BufferBytes, settings.MaxBatchRecords,
+            settings.SpillDirectory, settings.SpillSegmentBytes);
+        var pump = new RecordPump(reader, buffer, settings.ReadPollMs, settings.ReadCoalesceMs, settings.MaxBatchRecords, settings.ReaderNice);
+        pump.Start();
+        return new RecordIntake(pump, buffer);
+    }
+
+    /// <summary>
     /// Starts the daemon pipeline with the engine's correlator (Netlink mode; gaps tracked once, before
     /// routing; correlator clock = monotonic milliseconds). See the generic overload for ownership and errors.
     /// </summary>
     public static PipelineHandle<AuditEvent> Start(ActorSystem system, PipelineSettings settings, IRecordReader reader,
+        IEventSink<AuditEvent> sink, IRegistrationControl? registration = null, TimeSpan? registrationCheckInterval = null)
+    {
+        settings.Validate();
+        CorrelatorPoolSize(system, settings.CorrelatorsName); // before the reader thread starts
+        return Start(system, settings, StartReading(settings, reader), sink, registration, registrationCheckInterval);
+    }
+
+    /// <summary>The second half of a start: the stream from an intake already reading.</summary>
+    public static PipelineHandle<AuditEvent> Start(ActorSystem system, PipelineSettings settings, RecordIntake intake,
         IEventSink<AuditEvent> sink, IRegistrationControl? registration = null, TimeSpan? registrationCheckInterval = null)
     {
         settings.Validate();
@@ -41,7 +66,7 @@ public static class AuditPipeline
             PossiblyLostSerials = () => gaps.PossiblyLost,
             NowMs = () => Environment.TickCount64,
         };
-        return Start(system, settings, reader, sink, setup, registration, registrationCheckInterval);
+        return Start(system, settings, intake, sink, setup, registration, registrationCheckInterval);
     }
 
     /// <summary>
@@ -54,14 +79,25 @@ public static class AuditPipeline
         TimeSpan? registrationCheckInterval = null)
     {
         settings.Validate();
-        int routees = CorrelatorPoolSize(system, settings.CorrelatorsName);
+        CorrelatorPoolSize(system, settings.CorrelatorsName); // before the reader thread starts
+        return Start(system, settings, StartReading(settings, reader), sink, correlation, registration, registrationCheckInterval);
+    }
 
-        var buffer = new RecordBuffer(settings.BufferRecords, settings.BufferBytes, settings.MaxBatchRecords,
-            settings.SpillDirectory, settings.SpillSegmentBytes);
+    /// <summary>
+    /// Starts the stream from <paramref name="intake"/>; the pipeline owns it from now on (also when this throws).
+    /// </summary>
+    public static PipelineHandle<TEvent> Start<TEvent>(ActorSystem system, PipelineSettings settings, RecordIntake intake,
+        IEventSink<TEvent> sink, CorrelationSetup<TEvent> correlation, IRegistrationControl? registration = null,
+        TimeSpan? registrationCheckInterval = null)
+    {
+        var buffer = intake.Buffer;
+        var pump = intake.Pump;
         IActorRef? router = null;
         IMaterializer? materializer = null;
         try
         {
+            settings.Validate();
+            int routees = CorrelatorPoolSize(system, settings.CorrelatorsName);
             router = system.ActorOf(FromConfig.Instance.Props(
                 CorrelatorActor<TEvent>.Props(correlation.AssemblerFactory, settings.ExpireInterval, correlation.NowMs)),
                 settings.CorrelatorsName);
@@ -76,17 +112,15 @@ public static class AuditPipeline
                 .ToMaterialized(sink.Sink, Keep.Right)
                 .Run(materializer);
 
-            var pump = new RecordPump(reader, buffer, settings.ReadPollMs, settings.ReadCoalesceMs, settings.MaxBatchRecords, settings.ReaderNice);
             var watchdog = registration is null ? null
                 : new RegistrationWatchdog(registration, registrationCheckInterval ?? TimeSpan.FromSeconds(1));
-            pump.Start();
             return new PipelineHandle<TEvent>(pump, buffer, counters, router, materializer, completion, watchdog, correlation.PossiblyLostSerials);
         }
         catch
         {
             if (router is not null) system.Stop(router);
             (materializer as IDisposable)?.Dispose();
-            buffer.Dispose();
+            intake.Dispose();
             throw;
         }
     }
@@ -220,5 +254,31 @@ public sealed class PipelineHandle<TEvent>
             try { await _router.GracefulStop(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
             catch (TaskCanceledException) { /* already stopping with the system */ }
         }
+    }
+}
+
+/// <summary>
+/// The reader thread and its buffer, running before the stream that consumes them (<see cref="AuditPipeline.StartReading"/>).
+/// Dispose it only if the pipeline is never started from it: it stops reading and closes the buffer (spill files stay
+/// for the next run).
+/// </summary>
+public sealed class RecordIntake : IDisposable
+{
+    internal RecordIntake(RecordPump pump, RecordBuffer buffer)
+    {
+        Pump = pump;
+        Buffer = buffer;
+    }
+
+    internal RecordPump Pump { get; }
+    internal RecordBuffer Buffer { get; }
+
+    /// <summary>Records read so far (all still buffered until the stream starts).</summary>
+    public long RecordsRead => Pump.Records;
+
+    public void Dispose()
+    {
+        Pump.Dispose();
+        Buffer.Dispose();
     }
 }

@@ -78,8 +78,16 @@ public sealed class AuditDaemon
 
         AuditLogSink? auditLog = null;
         MetricsExporter? metrics = null;
+        RecordIntake? intake = null;
         try
         {
+            // Reading first, then our rules: from here on the kernel's records for us land in the bounded buffer
+            // (memory, then spill files) while the actor system, journal and subscribers come up, instead of in the
+            // socket, which a flood fills in well under a second.
+            intake = AuditPipeline.StartReading(PipelineSettings(), _kernel.CreateReader());
+            _kernel.StartProducing();
+            foreach (var r in rules) Log.Info($"rule {r}");
+
             _system = ActorSystem.Create("fsaudit", JournalBootstrap.Setup(_settings.Hocon, _settings.Journal));
             if (journaled)
             {
@@ -106,7 +114,9 @@ public sealed class AuditDaemon
                 auditLog = new AuditLogSink(logOptions);
                 Log.Info($"auditd-format log {logOptions.Path}");
             }
-            _pipeline = AuditPipeline.Start(_system, PipelineSettings(), _kernel.CreateReader(), BuildSink(hub, auditLog),
+            var owned = intake;
+            intake = null; // the pipeline owns it now, also if Start throws
+            _pipeline = AuditPipeline.Start(_system, PipelineSettings(), owned, BuildSink(hub, auditLog),
                 _kernel.Registration, _settings.Kernel.RegistrationCheckInterval);
             if (_pipeline.Watchdog is { } dog)
             {
@@ -134,9 +144,6 @@ public sealed class AuditDaemon
             using var priority = DaemonThreadPriority.Start(_settings.Pipeline.DaemonNice);
             if (priority != null) Log.Info($"daemon threads at nice {_settings.Pipeline.DaemonNice} (netlink reader {_settings.Pipeline.ReaderNice})");
             using var stats = StartStatsLine();
-            // Only now, with the reader draining the socket and subscribers able to connect, do events start.
-            _kernel.StartProducing();
-            foreach (var r in rules) Log.Info($"rule {r}");
             var systemd = SystemdNotify.FromEnvironment();
             Log.Info($"running; status socket {_settings.SocketPath}");
             systemd?.Ready($"{rules.Count} rules, socket {_settings.SocketPath}");
@@ -158,6 +165,7 @@ public sealed class AuditDaemon
                 try { await _pipeline.StopAsync(); }
                 catch (Exception e) { Log.Error($"stopping the pipeline after a failed start: {e.Message}"); }
             }
+            intake?.Dispose(); // a failed start: what was read and spilled is replayed by the next run, what was in memory is gone
             _kernel.Dispose();
             metrics?.Dispose();
             auditLog?.Dispose();

@@ -29,7 +29,7 @@ public interface IKernelSource : IDisposable
     /// <summary>Records the kernel dropped for us and did not count in <c>lost</c> (multicast ENOBUFS).</summary>
     long DroppedForUs { get; }
 
-    /// <summary>Last step of starting, once the reader runs: events are produced for us (our rules go in).</summary>
+    /// <summary>Once the reader drains the socket: events are produced for us (our rules go in).</summary>
     void StartProducing();
 
     /// <summary>First step of stopping: no new events are produced for us (our rules go).</summary>

@@ -53,7 +53,7 @@ public sealed class KernelSession : IDisposable
 
     /// <summary>
     /// Takes the kernel over: removes a crashed run's rules, applies the settings, registers as the daemon. Our rules go
-    /// in later (<see cref="AddRules"/>), once something reads the socket: under a flood the kernel fills an unread
+    /// in later (<see cref="AddRules"/>), once a reader drains the socket: under a flood the kernel fills an unread
     /// socket in well under a second, and what it cannot queue it drops.
     /// </summary>
     public static KernelSession Start(KernelSettings kernel, string stateDirectory, bool replace)

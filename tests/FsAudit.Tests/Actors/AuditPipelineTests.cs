@@ -211,6 +211,42 @@ public sealed class AuditPipelineTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Records_read_before_the_stream_starts_wait_in_memory_and_spill_and_all_come_out()
+    {
+        var (stream, bySerial) = Interleaved(events: 4000, window: 4, seed: 5);
+        var events = new ConcurrentQueue<TestEvent>();
+        var reader = new ScriptedReader(Chunks(stream, 64));
+        // The daemon's start: reading (and the kernel's rules) first, the actor system and journal afterwards.
+        var intake = AuditPipeline.StartReading(Settings(bufferRecords: 1_000), reader);
+        Assert.True(reader.Drained.Wait(TimeSpan.FromSeconds(10)), "the reader waited for a consumer");
+        AwaitCondition(() => intake.RecordsRead == stream.Count, TimeSpan.FromSeconds(5));
+        Assert.NotEmpty(Directory.GetFiles(_spillDir)); // beyond the 1,000 records of memory
+
+        var pipeline = AuditPipeline.Start(Sys, Settings(bufferRecords: 1_000), intake,
+            EventSink.ForEach<TestEvent>(b => { foreach (var e in b) events.Enqueue(e); }), Setup(new AssemblerLog()));
+        AwaitCondition(() => events.Count == bySerial.Count, TimeSpan.FromSeconds(20));
+        await pipeline.StopAsync();
+
+        Assert.Equal(bySerial.Keys.Order(), events.Select(e => e.Serial).Order());
+        Assert.All(events, e => Assert.Equal(Texts(bySerial[e.Serial]), Texts(e.Records)));
+        Assert.Equal(stream.Count, pipeline.Metrics.RecordsRead);
+        Assert.Equal(0, pipeline.Metrics.DroppedRecords);
+    }
+
+    [Fact]
+    public void An_intake_that_is_never_started_stops_reading_when_disposed()
+    {
+        var reader = new ScriptedReader(Chunks(Interleaved(events: 10, window: 1, seed: 6).Stream, 4));
+        var intake = AuditPipeline.StartReading(Settings(), reader);
+        Assert.True(reader.Drained.Wait(TimeSpan.FromSeconds(10)));
+        intake.Dispose();
+        Assert.True(reader.Disposed);
+        int reads = reader.Reads;
+        Thread.Sleep(50); // the reader thread polls every 10 ms while it runs
+        Assert.Equal(reads, reader.Reads);
+    }
+
+    [Fact]
     public async Task A_failing_assembler_is_counted_and_the_other_events_still_flow()
     {
         var (stream, bySerial) = Interleaved(events: 100, window: 2, seed: 4);

@@ -68,9 +68,13 @@ internal sealed class ScriptedReader : IRecordReader
     }
 
     public ManualResetEventSlim Drained { get; } = new(false);
+    public bool Disposed { get; private set; }
+    public int Reads => Volatile.Read(ref _reads);
+    private int _reads;
 
     public int Read(List<AuditRecord> into, int timeoutMs)
     {
+        Interlocked.Increment(ref _reads);
         lock (_script)
         {
             if (_script.Count > 0)
@@ -86,5 +90,5 @@ internal sealed class ScriptedReader : IRecordReader
         return 0;
     }
 
-    public void Dispose() { }
+    public void Dispose() => Disposed = true;
 }

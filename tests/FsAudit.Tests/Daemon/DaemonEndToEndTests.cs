@@ -182,8 +182,8 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     {
         using var guard = KernelStateGuard.Capture();
         string watched = Directory.CreateDirectory(Path.Combine(Dir, "flood")).FullName;
-        // 8 MiB of socket: tens of milliseconds of this flood, far less than the daemon's start-up, during which
-        // nothing read the socket while the rules were already in.
+        // 8 MiB of socket: tens of milliseconds of this flood, far less than the daemon's start-up (actor system,
+        // journal, subscribers), during which nothing read the socket while the rules were already in.
         string config = DaemonProcess.WriteConfig(Dir, $$"""
             fsaudit.watches = [ { path = "{{watched}}", perm = wa, key = flood } ]
             fsaudit.kernel.receive-buffer = 8MiB
@@ -199,8 +199,9 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
         using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {
-            Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
-            Assert.False(flood.HasExited, "the flood ended before the daemon ran: the test proves nothing");
+            Assert.True(daemon.WaitForStderr("rule -a", TimeSpan.FromSeconds(30)), daemon.Stderr);
+            Assert.False(flood.HasExited, "the flood ended before the rules went in: the test proves nothing");
+            Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(60)), daemon.Stderr);
             Assert.True(flood.WaitForExit(TimeSpan.FromSeconds(30)));
             long iterations = long.Parse(flood.StandardOutput.ReadToEnd().Trim());
             daemon.Signal(Tmds.Linux.LibC.SIGTERM);
