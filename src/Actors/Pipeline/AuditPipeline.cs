@@ -43,11 +43,10 @@ public static class AuditPipeline
         return Start(system, settings, StartReading(settings, reader), sink, registration, registrationCheckInterval);
     }
 
-    /// <summary>The second half of a start: the stream from an intake already reading.</summary>
+    /// <summary>The second half of a start: the stream from an intake already reading, which it owns from now on.</summary>
     public static PipelineHandle<AuditEvent> Start(ActorSystem system, PipelineSettings settings, RecordIntake intake,
         IEventSink<AuditEvent> sink, IRegistrationControl? registration = null, TimeSpan? registrationCheckInterval = null)
     {
-        settings.Validate();
         var options = new CorrelatorOptions
         {
             Mode = CorrelationMode.Netlink,
