@@ -18,11 +18,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     public void Run_prints_each_operation_once_and_restores_the_kernel_on_SIGTERM()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(Dir, "watched")).FullName;
-        string config = DaemonProcess.WriteConfig(Dir, $$"""
-            fsaudit.watches = [ { path = "{{watched}}", perm = wa, key = e2e } ]
-            fsaudit.kernel.backlog-limit = 4321
-            """);
+        var (watched, config) = WatchedConfig("watched", "e2e", extra: "fsaudit.kernel.backlog-limit = 4321");
         using var daemon = DaemonProcess.Start(Dir, "run", "--config", config, "--stdout");
         try
         {
@@ -106,8 +102,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     public void A_run_after_kill_9_removes_the_rules_it_left_behind()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{watched}}", key = crashed } ]""");
+        var (_, config) = WatchedConfig("w", "crashed", perm: null);
         using (var crashed = DaemonProcess.Start(Dir, "run", "--config", config))
         {
             Assert.True(crashed.WaitForStderr("running;", TimeSpan.FromSeconds(30)), crashed.Stderr);
@@ -165,8 +160,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     public void A_start_that_fails_after_the_kernel_was_changed_puts_it_back()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{watched}}", key = failed-start } ]""");
+        var (_, config) = WatchedConfig("w", "failed-start", perm: null);
         File.WriteAllText(Path.Combine(Dir, "fsaudit.sock"), "not a socket"); // the socket path is taken by a plain file
 
         using var run = DaemonProcess.Start(Dir, "run", "--config", config);
@@ -181,13 +175,9 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     public void A_daemon_started_during_a_flood_loses_nothing()
     {
         using var guard = KernelStateGuard.Capture();
-        string watched = Directory.CreateDirectory(Path.Combine(Dir, "flood")).FullName;
         // 8 MiB of socket: tens of milliseconds of this flood, far less than the daemon's start-up (actor system,
         // journal, subscribers), during which nothing read the socket while the rules were already in.
-        string config = DaemonProcess.WriteConfig(Dir, $$"""
-            fsaudit.watches = [ { path = "{{watched}}", perm = wa, key = flood } ]
-            fsaudit.kernel.receive-buffer = 8MiB
-            """);
+        var (watched, config) = WatchedConfig("flood", "flood", extra: "fsaudit.kernel.receive-buffer = 8MiB");
         // The flood runs before the daemon starts and until after it runs: create, write, close, delete.
         var flood = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(SyscallChild.PerlPath)
         {

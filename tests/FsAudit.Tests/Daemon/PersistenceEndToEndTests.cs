@@ -17,8 +17,7 @@ public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : DaemonT
     public void Kill_9_of_the_daemon_mid_burst_loses_nothing_delivered_and_a_durable_subscriber_resumes_after_its_ack()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = crash } ]""");
+        var (w, config) = WatchedConfig("w", "crash");
         const string request = """{"op":"subscribe","name":"durable-1","keys":["crash"],"events":["FILE_Create","FILE_Unlink"]}""";
 
         var delivered = new Dictionary<long, long>(); // offset → serial, as the subscriber saw them before the crash
@@ -82,8 +81,7 @@ public sealed class PersistenceEndToEndTests(ITestOutputHelper output) : DaemonT
     public void A_subscriber_killed_after_acking_N_gets_N_plus_1_on_reconnect()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(Dir, "w")).FullName;
-        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = sub } ]""");
+        var (w, config) = WatchedConfig("w", "sub");
         using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {

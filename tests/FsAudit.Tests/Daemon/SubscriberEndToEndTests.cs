@@ -19,10 +19,9 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
     public void Three_subscribers_each_get_exactly_their_subset()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(Dir, "watched")).FullName;
+        var (w, config) = WatchedConfig("watched", "subs");
         Directory.CreateDirectory(Path.Combine(w, "a"));
         Directory.CreateDirectory(Path.Combine(w, "b"));
-        string config = DaemonProcess.WriteConfig(Dir, $$"""fsaudit.watches = [ { path = "{{w}}", perm = wa, key = subs } ]""");
         using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {
@@ -115,11 +114,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
     public void Journal_off_delivers_live_events_numbered_from_1_and_opens_no_database()
     {
         using var guard = KernelStateGuard.Capture();
-        string w = Directory.CreateDirectory(Path.Combine(Dir, "watched")).FullName;
-        string config = DaemonProcess.WriteConfig(Dir, $$"""
-            fsaudit.watches = [ { path = "{{w}}", perm = wa, key = nojournal } ]
-            fsaudit.journal.enabled = off
-            """);
+        var (w, config) = WatchedConfig("watched", "nojournal", extra: "fsaudit.journal.enabled = off");
         using var daemon = DaemonProcess.Start(Dir, "run", "--config", config);
         try
         {
