@@ -57,6 +57,10 @@ public sealed class AuditDaemon
         // A damaged or unwritable journal stops us before the kernel is touched.
         if (journaled) EventJournal.PrepareStorage(_settings.Journal);
 
+        // From the start: a daemon started during a flood comes up (and drains what the reader buffered) at this priority.
+        using var priority = DaemonThreadPriority.Start(_settings.Pipeline.DaemonNice);
+        if (priority != null) Log.Info($"daemon threads at nice {_settings.Pipeline.DaemonNice} (netlink reader {_settings.Pipeline.ReaderNice})");
+
         var enricher = _settings.Enrichment is { } enrichment ? new Enricher(enrichment) : null;
         var liveView = new AuditEventView(_settings.Catalog,
             extra: enricher is null ? null : (w, e) => EnrichmentJson.WriteProperty(w, enricher.Enrich(e)));
@@ -141,8 +145,6 @@ public sealed class AuditDaemon
                 metrics.Start();
                 Log.Info($"metrics on {metrics.Url}");
             }
-            using var priority = DaemonThreadPriority.Start(_settings.Pipeline.DaemonNice);
-            if (priority != null) Log.Info($"daemon threads at nice {_settings.Pipeline.DaemonNice} (netlink reader {_settings.Pipeline.ReaderNice})");
             using var stats = StartStatsLine();
             var systemd = SystemdNotify.FromEnvironment();
             Log.Info($"running; status socket {_settings.SocketPath}");
