@@ -44,7 +44,6 @@ public sealed class KernelSession : IDisposable
     public AuditStatus Restore { get; }
 
     public AuditDaemonConnection? Connection { get; private set; }
-    public IReadOnlyList<AuditRule> InstalledRules => _added;
     public uint OwnPid { get; } = (uint)Environment.ProcessId;
 
     /// <summary>Another live daemon is registered (the kernel's pid is set, is not us and is alive).</summary>
