@@ -258,8 +258,8 @@ public sealed class PipelineHandle<TEvent>
 
 /// <summary>
 /// The reader thread and its buffer, running before the stream that consumes them (<see cref="AuditPipeline.StartReading"/>).
-/// Dispose it only if the pipeline is never started from it: it stops reading and closes the buffer (spill files stay
-/// for the next run).
+/// Dispose it only if the pipeline is never started from it: it stops reading and closes the buffer; what it read stays
+/// in the spill directory, in order, for the next run.
 /// </summary>
 public sealed class RecordIntake : IDisposable
 {

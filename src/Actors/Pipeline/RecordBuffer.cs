@@ -151,9 +151,32 @@ internal sealed class RecordBuffer : IDisposable
                 _spill.Snapshot(), _spillFailures, _droppedRecords, _lastSpillError);
     }
 
+    /// <summary>
+    /// Closes the spill files. Records still in memory (a start that failed before anything consumed them, a stream
+    /// that failed) are written to disk in front of the spilled ones, so the next run replays them in order.
+    /// </summary>
     public void Dispose()
     {
-        lock (_gate) _spill.Dispose();
+        lock (_gate)
+        {
+            if (_memory.Count > 0)
+            {
+                try
+                {
+                    _spill.WriteBeforeQueued(_memory.Select(m => m.Records));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _spillFailures++;
+                    _droppedRecords += _memRecords;
+                    _lastSpillError = e.Message;
+                }
+                _memory.Clear();
+                _memRecords = 0;
+                _memBytes = 0;
+            }
+            _spill.Dispose();
+        }
     }
 
     private RecordBatch TakeFromMemory()

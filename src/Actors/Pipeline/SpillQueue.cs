@@ -30,12 +30,14 @@ internal sealed class SpillQueue : IDisposable
         _directory = Path.GetFullPath(directory);
         _segmentBytes = Math.Max(4096, segmentBytes);
         Directory.CreateDirectory(_directory);
+        // This run's segments start one number past a free one, so WriteBeforeQueued always has a number in front.
+        _nextSegment = 1;
         foreach (var (seq, path) in ExistingSegments(_directory))
         {
             var len = new FileInfo(path).Length;
-            _closed.Enqueue(new Segment(path, recovered: true) { Bytes = len });
+            _closed.Enqueue(new Segment(path, seq, recovered: true) { Bytes = len });
             _backlogBytes += len;
-            _nextSegment = seq + 1;
+            _nextSegment = seq + 2;
         }
     }
 
@@ -103,6 +105,42 @@ internal sealed class SpillQueue : IDisposable
         _reading = null;
     }
 
+    /// <summary>
+    /// Writes records older than every queued segment (a buffer's memory when it is disposed unconsumed) into a
+    /// segment numbered before them, so the next run replays them first and in order. When no number is free in front
+    /// (segments left by a version that numbered from 0), they go after the others instead.
+    /// </summary>
+    public void WriteBeforeQueued(IEnumerable<AuditRecord[]> batches)
+    {
+        long seq = _nextSegment;
+        var queued = _closed.Select(s => s.Seq).Concat(_reading is null ? [] : [_reading.Seq]).Concat(_writing is null ? [] : [_writing.Seq]);
+        if (queued.Any())
+        {
+            long first = queued.Min();
+            seq = first > 0 && !File.Exists(PathOf(first - 1)) ? first - 1 : _nextSegment++;
+        }
+        else _nextSegment++;
+        var seg = new Segment(PathOf(seq), seq, recovered: false);
+        seg.OpenForWrite();
+        try
+        {
+            foreach (var batch in batches)
+            {
+                foreach (var r in batch) SpillCodec.Write(seg.Writer!, r);
+                seg.Records += batch.Length;
+            }
+            seg.Writer!.Flush();
+            seg.Bytes = seg.Writer.BaseStream.Position;
+        }
+        finally
+        {
+            seg.Dispose();
+        }
+        _spilledRecords += seg.Records;
+        _spilledBytes += seg.Bytes;
+        _backlogBytes += seg.Bytes;
+    }
+
     public SpillStats Snapshot() => new(
         _spilledRecords, _spilledBytes,
         _spilledRecords - Interlocked.Read(ref _readRecords), _backlogBytes, Files,
@@ -118,11 +156,13 @@ internal sealed class SpillQueue : IDisposable
 
     private Segment OpenForWrite()
     {
-        var path = Path.Combine(_directory, Prefix + _nextSegment++.ToString("D10", CultureInfo.InvariantCulture) + Suffix);
-        var seg = new Segment(path, recovered: false);
+        long seq = _nextSegment++;
+        var seg = new Segment(PathOf(seq), seq, recovered: false);
         seg.OpenForWrite();
         return seg;
     }
+
+    private string PathOf(long seq) => Path.Combine(_directory, Prefix + seq.ToString("D10", CultureInfo.InvariantCulture) + Suffix);
 
     private void CloseWriting()
     {
@@ -144,9 +184,10 @@ internal sealed class SpillQueue : IDisposable
 
     internal sealed class Segment : IDisposable
     {
-        public Segment(string path, bool recovered) { Path = path; Recovered = recovered; }
+        public Segment(string path, long seq, bool recovered) { Path = path; Seq = seq; Recovered = recovered; }
 
         public string Path { get; }
+        public long Seq { get; }
         public bool Recovered { get; }
         public long Records { get; set; }
         public long Bytes { get; set; }

@@ -167,7 +167,7 @@ public sealed class AuditDaemon
                 try { await _pipeline.StopAsync(); }
                 catch (Exception e) { Log.Error($"stopping the pipeline after a failed start: {e.Message}"); }
             }
-            intake?.Dispose(); // a failed start: what was read and spilled is replayed by the next run, what was in memory is gone
+            intake?.Dispose(); // a failed start: what was read goes to the spill files, replayed by the next run
             _kernel.Dispose();
             metrics?.Dispose();
             auditLog?.Dispose();

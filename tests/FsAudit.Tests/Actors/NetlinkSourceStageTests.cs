@@ -205,6 +205,54 @@ public sealed class NetlinkSourceStageTests : Akka.TestKit.Xunit2.TestKit
         Assert.Empty(SpillFiles());
     }
 
+    private static List<AuditRecord> Records(int from, int count) =>
+        Enumerable.Range(from, count).Select(i => TestRecords.Make(1300, (uint)i, "n=1")).ToList();
+
+    /// <summary>Everything a buffer hands out until it has nothing more.</summary>
+    private static List<uint> TakeAll(RecordBuffer buffer)
+    {
+        var serials = new List<uint>();
+        while (buffer.TryTake(out var batch, out _) == TakeResult.Batch) serials.AddRange(batch!.Records.Select(r => r.Serial));
+        return serials;
+    }
+
+    [Fact]
+    public void Records_still_in_memory_at_disposal_go_to_disk_in_front_of_the_spilled_ones()
+    {
+        // A start that failed before anything consumed the buffer: 6 records in memory (its capacity), 4 spilled after.
+        var failed = new RecordBuffer(6, 0, 100, _spillDir, 1 << 20);
+        failed.Add(Records(0, 3));
+        failed.Add(Records(3, 3));
+        failed.Add(Records(6, 4));
+        failed.Dispose();
+        Assert.Equal(2, SpillFiles().Length);
+
+        var next = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (uint)i), TakeAll(next));
+        Assert.Equal(10, next.Snapshot().Spill.RecoveredRecords);
+        next.Dispose();
+        Assert.Empty(SpillFiles());
+    }
+
+    [Fact]
+    public void Records_in_memory_at_disposal_are_replayed_by_the_next_buffer_even_when_nothing_spilled()
+    {
+        var failed = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        failed.Add(Records(0, 5));
+        failed.Dispose();
+        Assert.Single(SpillFiles());
+
+        // And a second failed start with those still on disk: its records follow them.
+        var second = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        second.Add(Records(5, 2));
+        second.Dispose();
+
+        var next = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => (uint)i), TakeAll(next));
+        next.Dispose();
+        Assert.Empty(SpillFiles());
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
