@@ -38,7 +38,6 @@ public static class AuditPipeline
     public static PipelineHandle<AuditEvent> Start(ActorSystem system, PipelineSettings settings, IRecordReader reader,
         IEventSink<AuditEvent> sink, IRegistrationControl? registration = null, TimeSpan? registrationCheckInterval = null)
     {
-        settings.Validate();
         CorrelatorPoolSize(system, settings.CorrelatorsName); // before the reader thread starts
         return Start(system, settings, StartReading(settings, reader), sink, registration, registrationCheckInterval);
     }
@@ -77,7 +76,6 @@ public static class AuditPipeline
         IEventSink<TEvent> sink, CorrelationSetup<TEvent> correlation, IRegistrationControl? registration = null,
         TimeSpan? registrationCheckInterval = null)
     {
-        settings.Validate();
         CorrelatorPoolSize(system, settings.CorrelatorsName); // before the reader thread starts
         return Start(system, settings, StartReading(settings, reader), sink, correlation, registration, registrationCheckInterval);
     }

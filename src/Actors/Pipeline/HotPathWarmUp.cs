@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime;
 using System.Text;
@@ -7,6 +6,7 @@ using FsAudit.Actors.Subscribers;
 using FsAudit.Engine.Classification;
 using FsAudit.Engine.Correlation;
 using FsAudit.Engine.Events;
+using FsAudit.Engine.Netlink;
 using FsAudit.Engine.Records;
 
 namespace FsAudit.Actors.Pipeline;
@@ -21,7 +21,6 @@ namespace FsAudit.Actors.Pipeline;
 /// </summary>
 public static class HotPathWarmUp
 {
-    private const int HeaderLength = 16; // struct nlmsghdr
     private const int SyntheticPid = int.MaxValue; // pid_max is at most 2^22
 
     /// <summary>Events one round builds: one per syscall the classifier names.</summary>
@@ -108,18 +107,8 @@ public static class HotPathWarmUp
         return Message(buffer, offset, 1320, stamp);
     }
 
-    private static int Message(byte[] buffer, int offset, ushort type, string payload)
-    {
-        int length = HeaderLength + Encoding.UTF8.GetByteCount(payload);
-        int aligned = (length + 3) & ~3;
-        var d = buffer.AsSpan(offset, aligned);
-        BinaryPrimitives.WriteUInt32LittleEndian(d, (uint)length);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[4..], type);
-        d[6..HeaderLength].Clear();
-        Encoding.UTF8.GetBytes(payload, d[HeaderLength..]);
-        d[length..].Clear();
-        return offset + aligned;
-    }
+    private static int Message(byte[] buffer, int offset, ushort type, string payload) =>
+        offset + NetlinkMessageReader.Write(buffer.AsSpan(offset), type, 0, 0, 0, Encoding.UTF8.GetBytes(payload));
 }
 
 /// <summary>

@@ -107,10 +107,9 @@ public sealed class RegistrationWatchdog : IDisposable
     /// </summary>
     public void Dispose()
     {
-        _disposed = true;
-        using var callbacksDone = new ManualResetEvent(false);
-        if (_timer.Dispose(callbacksDone)) callbacksDone.WaitOne(TimeSpan.FromSeconds(10));
-        // A direct CheckNow (not the timer's) still in progress: wait for it too. Bounded, in case Dispose is
+        _disposed = true; // a check that starts from now on returns at once
+        _timer.Dispose();
+        // A check already past that test (the timer's or a direct call) finishes first. Bounded, in case Dispose is
         // called from a Lost handler, inside the check itself.
         long deadline = Environment.TickCount64 + 10_000;
         while (Volatile.Read(ref _checking) == 1 && Environment.TickCount64 < deadline) Thread.Sleep(1);

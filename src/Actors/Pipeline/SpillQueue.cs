@@ -112,14 +112,8 @@ internal sealed class SpillQueue : IDisposable
     /// </summary>
     public void WriteBeforeQueued(IEnumerable<AuditRecord[]> batches)
     {
-        long seq = _nextSegment;
-        var queued = _closed.Select(s => s.Seq).Concat(_reading is null ? [] : [_reading.Seq]).Concat(_writing is null ? [] : [_writing.Seq]);
-        if (queued.Any())
-        {
-            long first = queued.Min();
-            seq = first > 0 && !File.Exists(PathOf(first - 1)) ? first - 1 : _nextSegment++;
-        }
-        else _nextSegment++;
+        long? first = _closed.Select(s => (long?)s.Seq).Append(_reading?.Seq).Append(_writing?.Seq).Min();
+        long seq = first is > 0 && !File.Exists(PathOf(first.Value - 1)) ? first.Value - 1 : _nextSegment++;
         var seg = new Segment(PathOf(seq), seq, recovered: false);
         seg.OpenForWrite();
         try
