@@ -46,8 +46,36 @@ internal static partial class ReadyToRunSwitch
         env.Add($"{Variable}=0");
         Console.Out.Flush();
         Console.Error.Flush();
+        RemoveDiagnosticSocket();
         execve("/proc/self/exe", [.. argv, null], [.. env, null]);
         return $"execve failed: errno {Marshal.GetLastPInvokeError()}";
+    }
+
+    /// <summary>
+    /// The runtime's diagnostic socket (dotnet-counters, dotnet-trace, dotnet-gcdump) is named after the process id and
+    /// start time, both kept across an exec, and its file is not removed by one: the new runtime then fails to bind its
+    /// own and the daemon cannot be diagnosed. Removing ours first lets the new runtime create it again.
+    /// </summary>
+    private static void RemoveDiagnosticSocket()
+    {
+        foreach (var path in DiagnosticSockets(Path.GetTempPath(), Environment.ProcessId))
+        {
+            try { File.Delete(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* then only diagnostics are missing */ }
+        }
+    }
+
+    /// <summary>The diagnostic socket files of process <paramref name="pid"/> in <paramref name="directory"/>.</summary>
+    internal static IEnumerable<string> DiagnosticSockets(string directory, int pid)
+    {
+        try
+        {
+            return Directory.GetFiles(directory, $"dotnet-diagnostic-{pid}-*-socket");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     /// <summary>The NUL-separated argument vector of <c>/proc/PID/cmdline</c>.</summary>

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FsAudit.Tests.Kernel;
+using FsAudit.Host.Daemon;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -96,6 +97,10 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.True(int.Parse(warm.Groups[1].Value) >= 100 && int.Parse(warm.Groups[2].Value) >= 20 && int.Parse(warm.Groups[3].Value) >= 100, warm.Value);
         Assert.True(json.GetProperty("pipeline").TryGetProperty("possibly_lost_serials", out _));
         Assert.Equal(1, json.GetProperty("subscribers").GetProperty("connected").GetInt32());
+        // After the re-execution the runtime's diagnostic socket is its own again: dotnet-counters/-trace can attach.
+        var diagnostics = Assert.Single(ReadyToRunSwitch.DiagnosticSockets(Path.GetTempPath(), daemon.Pid));
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            probe.Connect(new UnixDomainSocketEndPoint(diagnostics));
 
         daemon.Signal(Tmds.Linux.LibC.SIGTERM);
         Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(30)), daemon.Stderr);

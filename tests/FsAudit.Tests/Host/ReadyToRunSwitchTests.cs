@@ -28,4 +28,22 @@ public sealed class ReadyToRunSwitchTests
         Assert.NotEmpty(argv);
         Assert.Equal(Environment.GetCommandLineArgs()[^1], argv[^1]);
     }
+
+    [Fact]
+    public void Finds_only_the_diagnostic_sockets_of_the_given_process()
+    {
+        var dir = Directory.CreateTempSubdirectory("fsaudit-diag-").FullName;
+        try
+        {
+            foreach (var name in new[] { "dotnet-diagnostic-4242-123456-socket", "dotnet-diagnostic-42421-123456-socket",
+                         "dotnet-diagnostic-424-123456-socket", "dotnet-diagnostic-4242-123456-socket.bak", "other-4242-socket" })
+                File.WriteAllText(Path.Combine(dir, name), "");
+            Assert.Equal([Path.Combine(dir, "dotnet-diagnostic-4242-123456-socket")], ReadyToRunSwitch.DiagnosticSockets(dir, 4242));
+            Assert.Empty(ReadyToRunSwitch.DiagnosticSockets(Path.Combine(dir, "missing"), 4242));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
