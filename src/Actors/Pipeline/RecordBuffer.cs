@@ -7,6 +7,10 @@ namespace FsAudit.Actors.Pipeline;
 /// consumer: records go to a bounded in-memory queue, and once that is full (or anything is already
 /// on disk, to keep order) to the <see cref="SpillQueue"/>. The consumer takes memory first (always
 /// older), then disk. One producer thread, one consumer.
+/// Until the consumer attaches (the stream starts seconds after the reader, once the actor system and the journal
+/// are up), memory holds at most one batch and the rest goes to disk: records held that long would be promoted to the
+/// GC's oldest generation during the start and left there as garbage once taken, which under a flood pushed the
+/// daemon's peak RSS past 200 MB.
 /// </summary>
 internal sealed class RecordBuffer : IDisposable
 {
@@ -27,7 +31,7 @@ internal sealed class RecordBuffer : IDisposable
     private long _added, _batches, _emittedRecords, _spillFailures, _droppedRecords;
     private string? _lastSpillError;
     private long _nextSequence;
-    private bool _consumerWaiting, _completed;
+    private bool _consumerWaiting, _completed, _consumerAttached;
     private Exception? _failure;
     private Action? _wake;
 
@@ -44,7 +48,11 @@ internal sealed class RecordBuffer : IDisposable
     /// <summary>Called (outside the lock) when data or completion arrives while the consumer waits.</summary>
     public void SetWakeup(Action wake)
     {
-        lock (_gate) _wake = wake;
+        lock (_gate)
+        {
+            _wake = wake;
+            _consumerAttached = true;
+        }
     }
 
     /// <summary>Producer: stores a copy of <paramref name="records"/>. Never blocks on the consumer.</summary>
@@ -56,7 +64,8 @@ internal sealed class RecordBuffer : IDisposable
         {
             _added += records.Count;
             long bytes = EstimateBytes(records);
-            bool fits = _memRecords + records.Count <= _capacityRecords
+            int capacity = _consumerAttached ? _capacityRecords : Math.Min(_capacityRecords, _maxBatch);
+            bool fits = _memRecords + records.Count <= capacity
                         && (_capacityBytes <= 0 || _memBytes + bytes <= _capacityBytes);
             if (!_spill.HasData && fits)
             {
@@ -111,6 +120,7 @@ internal sealed class RecordBuffer : IDisposable
             SpillQueue.Segment? seg;
             lock (_gate)
             {
+                _consumerAttached = true;
                 if (_memory.Count > 0)
                 {
                     batch = TakeFromMemory();

@@ -217,6 +217,28 @@ public sealed class NetlinkSourceStageTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Before_a_consumer_attaches_memory_holds_one_batch_and_the_rest_spills_in_order()
+    {
+        // The reader starts seconds before the stream: what it reads meanwhile must not sit in memory.
+        var buffer = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        for (int n = 0; n < 6; n++) buffer.Add(Records(n * 50, 50));
+        var before = buffer.Snapshot();
+        Assert.Equal(100, before.PeakBufferedRecords);
+        Assert.Equal(200, before.Spill.SpilledRecords);
+
+        // Attached: memory is used up to its capacity again once the spilled records have been taken.
+        buffer.SetWakeup(() => { });
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (uint)i), TakeAll(buffer));
+        for (int n = 6; n < 12; n++) buffer.Add(Records(n * 50, 50));
+        var after = buffer.Snapshot();
+        Assert.Equal(300, after.BufferedRecords);
+        Assert.Equal(200, after.Spill.SpilledRecords);
+        Assert.Equal(Enumerable.Range(300, 300).Select(i => (uint)i), TakeAll(buffer));
+        buffer.Dispose();
+        Assert.Empty(SpillFiles());
+    }
+
+    [Fact]
     public void Records_still_in_memory_at_disposal_go_to_disk_in_front_of_the_spilled_ones()
     {
         // A start that failed before anything consumed the buffer: 6 records in memory (its capacity), 4 spilled after.
