@@ -25,8 +25,9 @@ using FsAudit.PipelineBench;
 //   describe  + each event's filter facts (AuditEventView.Describe: its name, classes, paths), the part of publish before the line
 //   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog):
 //             publish − describe is the line's JSON
-//   encode    + events encoded into journal batches of 2048 (EventBatchEncoder; --compression, default zstd at the
-//             default level as configured by default; --zstd-level L); also prints the payload bytes per event
+//   encode    + events encoded into journal batches of `journal.batch.max-events` (EventBatchEncoder; --journal-batch N;
+//             --compression, default zstd at the default level as configured by default; --zstd-level L); also prints the
+//             payload bytes per event
 //   encode-raw  the same without compression (compression = none)
 //   pipeline  the real AuditPipeline (reader thread, RecordBuffer, source stage, correlator pool) into a counting sink
 // Reports records/s, events/s, CPU µs per event (Process.TotalProcessorTime), bytes allocated per event, GC counts.
@@ -42,6 +43,7 @@ string fixture = FindFixture();
 string? pipelineNote = null;
 var compression = JournalCompression.Zstd;
 int zstdLevel = EventBatchCodec.DefaultZstdLevel;
+int journalBatch = new JournalSettings().MaxBatchEvents;
 var encoded = new long[2]; // payload bytes, events of the last measured encode stage
 var stages = new List<string> { "gen", "parse", "correlate", "pipeline" };
 for (int i = 0; i < args.Length - 1; i++)
@@ -60,6 +62,7 @@ for (int i = 0; i < args.Length - 1; i++)
         case "--nice": nice = int.Parse(args[++i]); break;
         case "--compression": compression = Enum.Parse<JournalCompression>(args[++i], ignoreCase: true); break;
         case "--zstd-level": zstdLevel = int.Parse(args[++i]); break;
+        case "--journal-batch": journalBatch = int.Parse(args[++i]); break;
     }
 }
 
@@ -92,8 +95,8 @@ void Measure(string stage, long n, bool print)
         "correlate" => RunDirect(n, parse: true, correlate: true),
         "describe" => RunDirect(n, parse: true, correlate: true, consume: Describe()),
         "publish" => RunDirect(n, parse: true, correlate: true, consume: Publish()),
-        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compression, zstdLevel, encoded)),
-        "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(JournalCompression.None, zstdLevel, encoded)),
+        "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compression, zstdLevel, journalBatch, encoded)),
+        "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(JournalCompression.None, zstdLevel, journalBatch, encoded)),
         "pipeline" => RunPipeline(n),
         _ => throw new ArgumentException($"unknown stage {stage}"),
     };
@@ -136,16 +139,16 @@ static Action<List<AuditEvent>> Describe()
     };
 }
 
-// What the journal sink does: encode batches of up to 2048 events. Counts payload bytes and events into totals.
-static Action<List<AuditEvent>> Encode(JournalCompression compression, int zstdLevel, long[] totals)
+// What the journal sink does: encode batches of up to batchEvents events. Counts payload bytes and events into totals.
+static Action<List<AuditEvent>> Encode(JournalCompression compression, int zstdLevel, int batchEvents, long[] totals)
 {
     var encoder = new EventBatchEncoder(zstdLevel);
-    var pending = new List<AuditEvent>(2048);
+    var pending = new List<AuditEvent>(batchEvents);
     totals[0] = totals[1] = 0;
     return events =>
     {
         pending.AddRange(events);
-        if (pending.Count < 2048) return;
+        if (pending.Count < batchEvents) return;
         totals[0] += encoder.Encode(pending, compression: compression).Length;
         totals[1] += pending.Count;
         pending.Clear();

@@ -32,7 +32,7 @@ public sealed record JournalSettings
     public string PostgreSqlProvider { get; init; } = "PostgreSQL.15";
 
     /// <summary>A journal write holds at most this many events (pipeline batches are merged up to it while the journal is busy).</summary>
-    public int MaxBatchEvents { get; init; } = 2048;
+    public int MaxBatchEvents { get; init; } = 256;
 
     /// <summary>... and at most about this many bytes of record text.</summary>
     public long MaxBatchBytes { get; init; } = 2 << 20;
@@ -86,7 +86,7 @@ public sealed record JournalSettings
           connection-string = ""         # postgresql: required (Npgsql syntax); sqlite: must stay empty
           postgresql-provider = "PostgreSQL.15"
           batch {
-            max-events = 2048            # events per journal write, at most
+            max-events = 256             # events per journal write, at most
             max-bytes = 2MiB             # record text per journal write, about
           }
           compression = zstd             # zstd | zlib | none: how each journal write's events are stored
