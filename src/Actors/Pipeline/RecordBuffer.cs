@@ -7,7 +7,7 @@ namespace FsAudit.Actors.Pipeline;
 /// consumer: records go to a bounded in-memory queue, and once that is full (or anything is already
 /// on disk, to keep order) to the <see cref="SpillQueue"/>. The consumer takes memory first (always
 /// older), then disk. One producer thread, one consumer.
-/// Until the consumer attaches (the stream starts seconds after the reader, once the actor system and the journal
+/// Until the consumer attaches (<see cref="SetWakeup"/>; the stream starts seconds after the reader, once the actor system and the journal
 /// are up), memory holds at most one batch and the rest goes to disk: records held that long are promoted to the GC's
 /// oldest generation during the start and become garbage there once taken (under a flood, RSS when the stream started
 /// went from 143-157 MB to 135 MB).
@@ -31,7 +31,7 @@ internal sealed class RecordBuffer : IDisposable
     private long _added, _batches, _emittedRecords, _spillFailures, _droppedRecords;
     private string? _lastSpillError;
     private long _nextSequence;
-    private bool _consumerWaiting, _completed, _consumerAttached;
+    private bool _consumerWaiting, _completed;
     private Exception? _failure;
     private Action? _wake;
 
@@ -48,11 +48,7 @@ internal sealed class RecordBuffer : IDisposable
     /// <summary>Called (outside the lock) when data or completion arrives while the consumer waits.</summary>
     public void SetWakeup(Action wake)
     {
-        lock (_gate)
-        {
-            _wake = wake;
-            _consumerAttached = true;
-        }
+        lock (_gate) _wake = wake;
     }
 
     /// <summary>Producer: stores a copy of <paramref name="records"/>. Never blocks on the consumer.</summary>
@@ -64,7 +60,7 @@ internal sealed class RecordBuffer : IDisposable
         {
             _added += records.Count;
             long bytes = EstimateBytes(records);
-            int capacity = _consumerAttached ? _capacityRecords : Math.Min(_capacityRecords, _maxBatch);
+            int capacity = _wake is not null ? _capacityRecords : Math.Min(_capacityRecords, _maxBatch); // one batch until the consumer attaches
             bool fits = _memRecords + records.Count <= capacity
                         && (_capacityBytes <= 0 || _memBytes + bytes <= _capacityBytes);
             if (!_spill.HasData && fits)
@@ -120,7 +116,6 @@ internal sealed class RecordBuffer : IDisposable
             SpillQueue.Segment? seg;
             lock (_gate)
             {
-                _consumerAttached = true;
                 if (_memory.Count > 0)
                 {
                     batch = TakeFromMemory();

@@ -220,7 +220,7 @@ public sealed class NetlinkSourceStageTests : Akka.TestKit.Xunit2.TestKit
     public void Before_a_consumer_attaches_memory_holds_one_batch_and_the_rest_spills_in_order()
     {
         // The reader starts seconds before the stream: what it reads meanwhile must not sit in memory.
-        var buffer = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        var buffer = NewBuffer(1000);
         for (int n = 0; n < 6; n++) buffer.Add(Records(n * 50, 50));
         var before = buffer.Snapshot();
         Assert.Equal(100, before.PeakBufferedRecords);
@@ -242,37 +242,43 @@ public sealed class NetlinkSourceStageTests : Akka.TestKit.Xunit2.TestKit
     public void Records_still_in_memory_at_disposal_go_to_disk_in_front_of_the_spilled_ones()
     {
         // A start that failed before anything consumed the buffer: 6 records in memory (its capacity), 4 spilled after.
-        var failed = new RecordBuffer(6, 0, 100, _spillDir, 1 << 20);
+        var failed = NewBuffer(6);
         failed.Add(Records(0, 3));
         failed.Add(Records(3, 3));
         failed.Add(Records(6, 4));
         failed.Dispose();
         Assert.Equal(2, SpillFiles().Length);
 
-        var next = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => (uint)i), TakeAll(next));
-        Assert.Equal(10, next.Snapshot().Spill.RecoveredRecords);
-        next.Dispose();
-        Assert.Empty(SpillFiles());
+        Assert.Equal(10, NextBufferReplaysInOrder(10).Spill.RecoveredRecords);
     }
 
     [Fact]
     public void Records_in_memory_at_disposal_are_replayed_by_the_next_buffer_even_when_nothing_spilled()
     {
-        var failed = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        var failed = NewBuffer(1000);
         failed.Add(Records(0, 5));
         failed.Dispose();
         Assert.Single(SpillFiles());
 
         // And a second failed start with those still on disk: its records follow them.
-        var second = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
+        var second = NewBuffer(1000);
         second.Add(Records(5, 2));
         second.Dispose();
 
-        var next = new RecordBuffer(1000, 0, 100, _spillDir, 1 << 20);
-        Assert.Equal(Enumerable.Range(0, 7).Select(i => (uint)i), TakeAll(next));
+        NextBufferReplaysInOrder(7);
+    }
+
+    private RecordBuffer NewBuffer(int capacityRecords) => new(capacityRecords, 0, 100, _spillDir, 1 << 20);
+
+    /// <summary>A fresh buffer on the spill directory hands out serials 0..count-1 in order and leaves no file behind.</summary>
+    private BufferStats NextBufferReplaysInOrder(int count)
+    {
+        var next = NewBuffer(1000);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (uint)i), TakeAll(next));
+        var stats = next.Snapshot();
         next.Dispose();
         Assert.Empty(SpillFiles());
+        return stats;
     }
 
     protected override void Dispose(bool disposing)
