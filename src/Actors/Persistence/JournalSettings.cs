@@ -31,8 +31,11 @@ public sealed record JournalSettings
     /// <summary>linq2db provider for PostgreSQL (e.g. <c>PostgreSQL.15</c>).</summary>
     public string PostgreSqlProvider { get; init; } = "PostgreSQL.15";
 
-    /// <summary>A journal write holds at most this many events (pipeline batches are merged up to it while the journal is busy).</summary>
-    public int MaxBatchEvents { get; init; } = 256;
+    /// <summary>A journal write holds at most this many events: a pipeline batch up to this size is written whole when the journal waits for it.</summary>
+    public int MaxBatchEvents { get; init; } = 512;
+
+    /// <summary>While the journal is behind, pipeline batches wait, merged and cut into writes of at most this many events (≤ <see cref="MaxBatchEvents"/>).</summary>
+    public int CatchUpBatchEvents { get; init; } = 256;
 
     /// <summary>... and at most about this many bytes of record text.</summary>
     public long MaxBatchBytes { get; init; } = 2 << 20;
@@ -86,7 +89,8 @@ public sealed record JournalSettings
           connection-string = ""         # postgresql: required (Npgsql syntax); sqlite: must stay empty
           postgresql-provider = "PostgreSQL.15"
           batch {
-            max-events = 256             # events per journal write, at most
+            max-events = 512             # events per journal write, at most (a pipeline batch up to this goes whole)
+            catch-up-events = 256        # events per journal write while the journal is behind, at most
             max-bytes = 2MiB             # record text per journal write, about
           }
           compression = zstd             # zstd | zlib | none: how each journal write's events are stored
@@ -161,6 +165,7 @@ public sealed record JournalSettings
             Compression = compressionKind,
             CompressionLevel = (int)level,
             MaxBatchEvents = (int)Positive(c, "batch.max-events", Int(c, "batch.max-events"), 1_000_000),
+            CatchUpBatchEvents = (int)Positive(c, "batch.catch-up-events", Int(c, "batch.catch-up-events"), 1_000_000),
             MaxBatchBytes = Positive(c, "batch.max-bytes", Bytes(c, "batch.max-bytes"), 256L << 20),
             SnapshotEvery = (int)Positive(c, "snapshot-every", Int(c, "snapshot-every"), 1_000_000),
             WriteTimeout = PositiveDuration(c, "write-timeout"),
@@ -175,6 +180,9 @@ public sealed record JournalSettings
             CatchUpNice = (int)Int(c, "query.catch-up-nice") is var nice and >= -20 and <= 19 ? nice
                 : throw new JournalConfigException($"fsaudit.journal.query.catch-up-nice must be between -20 and 19 (found {Int(c, "query.catch-up-nice")})"),
         };
+        if (s.CatchUpBatchEvents > s.MaxBatchEvents)
+            throw new JournalConfigException(
+                $"fsaudit.journal.batch.catch-up-events ({s.CatchUpBatchEvents}) must not be above batch.max-events ({s.MaxBatchEvents})");
         if (s.RetryMaxBackoff < s.RetryMinBackoff)
             throw new JournalConfigException("fsaudit.journal.retry-backoff.max must not be below retry-backoff.min");
         return s;

@@ -13,8 +13,9 @@ public sealed record JournaledBatch(long FirstOffset, IReadOnlyList<AuditEvent> 
 }
 
 /// <summary>
-/// The pipeline's event sink when journaling is on: pipeline batches are merged while the journal is busy (up to
-/// <c>batch.max-events</c> / <c>max-bytes</c>), encoded, written as one journal event, and only then handed to
+/// The pipeline's event sink when journaling is on: pipeline batches are cut into journal writes
+/// (<see cref="JournalBatcher"/>: whole while the journal waits for work, small while it is behind), encoded, written as
+/// one journal event each, and only then handed to
 /// <paramref name="downstream"/> (the subscriber hub) with their offsets. A slow or failing journal backpressures
 /// the pipeline (which buffers and spills records); nothing is dropped and nothing reaches subscribers undurable.
 /// </summary>
@@ -22,18 +23,10 @@ public static class JournalSink
 {
     public static IEventSink<AuditEvent> Create(JournalWriter writer, JournalSettings settings, Sink<JournaledBatch, Task> downstream)
     {
-        int maxEvents = settings.MaxBatchEvents;
-        long maxBytes = settings.MaxBatchBytes;
         var flow = Flow.Create<IReadOnlyList<AuditEvent>>()
-            .Where(b => b.Count > 0)
-            .SelectMany(b => Split(b, maxEvents))
-            // Weight in "events", with bytes converted so that either limit closes a batch.
-            .BatchWeighted(maxEvents,
-                b => Math.Max(b.Count, (long)Math.Ceiling(TextBytes(b) * (double)maxEvents / maxBytes)),
-                b => new List<AuditEvent>(b),
-                (acc, b) => { acc.AddRange(b); return acc; })
+            .Via(new JournalBatcher(settings.MaxBatchEvents, Math.Min(settings.CatchUpBatchEvents, settings.MaxBatchEvents), settings.MaxBatchBytes))
             // One encoder per materialization: its buffers are reused for every batch of this stream.
-            .StatefulSelectMany<IReadOnlyList<AuditEvent>, List<AuditEvent>, (IReadOnlyList<AuditEvent> Events, byte[] Payload), NotUsed>(() =>
+            .StatefulSelectMany<IReadOnlyList<AuditEvent>, IReadOnlyList<AuditEvent>, (IReadOnlyList<AuditEvent> Events, byte[] Payload), NotUsed>(() =>
             {
                 var encoder = new EventBatchEncoder(settings.CompressionLevel);
                 return b => [(b, encoder.Encode(b, compression: settings.Compression))];
@@ -60,32 +53,4 @@ public static class JournalSink
             .SelectAsync(1, async b => { await handle(b).ConfigureAwait(false); return NotUsed.Instance; })
             .ToMaterialized(Sink.Ignore<NotUsed>(), Keep.Right)
             .MapMaterializedValue(t => (Task)t);
-
-    private static IEnumerable<IReadOnlyList<AuditEvent>> Split(IReadOnlyList<AuditEvent> batch, int max)
-    {
-        if (batch.Count <= max)
-        {
-            yield return batch;
-            yield break;
-        }
-        for (int i = 0; i < batch.Count; i += max)
-        {
-            int n = Math.Min(max, batch.Count - i);
-            var part = new AuditEvent[n];
-            for (int k = 0; k < n; k++) part[k] = batch[i + k];
-            yield return part;
-        }
-    }
-
-    private static long TextBytes(IReadOnlyList<AuditEvent> batch)
-    {
-        long n = 0;
-        // Indexed loops: foreach over an IReadOnlyList boxes an enumerator, and this runs for every event.
-        for (int i = 0; i < batch.Count; i++)
-        {
-            var records = batch[i].Records;
-            for (int k = 0; k < records.Count; k++) n += records[k].Utf8.Length + 16;
-        }
-        return n;
-    }
 }

@@ -52,7 +52,7 @@ public class JournalSettingsTests
         var s = Parse("""
             fsaudit.journal {
               path = "/data/j.db"
-              batch { max-events = 500, max-bytes = 1MiB }
+              batch { max-events = 500, catch-up-events = 100, max-bytes = 1MiB }
               compression = none
               retention { max-age = 7d, max-size = 10GiB, interval = 30s }
               retry-backoff { min = 100ms, max = 2s }
@@ -60,7 +60,7 @@ public class JournalSettingsTests
             }
             """);
         Assert.Equal("/data/j.db", s.DatabasePath);
-        Assert.Equal((500, 1L << 20), (s.MaxBatchEvents, s.MaxBatchBytes));
+        Assert.Equal((500, 100, 1L << 20), (s.MaxBatchEvents, s.CatchUpBatchEvents, s.MaxBatchBytes));
         Assert.Equal(JournalCompression.None, s.Compression);
         Assert.Equal(TimeSpan.FromDays(7), s.RetentionMaxAge);
         Assert.Equal(10L << 30, s.RetentionMaxBytes);
@@ -86,6 +86,8 @@ public class JournalSettingsTests
     [InlineData("fsaudit.journal { plugin = postgresql, connection-string = \"Host=x\", retention.max-size = 1GiB }", "max-size is only supported with plugin = sqlite")]
     [InlineData("fsaudit.journal.connection-string = \"Data Source=x\"", "the sqlite journal is set with fsaudit.journal.path")]
     [InlineData("fsaudit.journal.batch.max-events = 0", "batch.max-events must be between 1")]
+    [InlineData("fsaudit.journal.batch.catch-up-events = 0", "batch.catch-up-events must be between 1")]
+    [InlineData("fsaudit.journal.batch { max-events = 100, catch-up-events = 200 }", "batch.catch-up-events (200) must not be above batch.max-events (100)")]
     [InlineData("fsaudit.journal.retention.max-age = soon", "retention.max-age must be a duration")]
     [InlineData("fsaudit.journal.compression = lz4", "fsaudit.journal.compression must be zstd, zlib or none (found \"lz4\")")]
     [InlineData("fsaudit.journal.compression = zstd1", "fsaudit.journal.compression must be zstd, zlib or none (found \"zstd1\")")]

@@ -94,7 +94,7 @@ public class JournalWriterTests
     [Fact]
     public async Task Journal_sink_hands_on_only_durable_batches_with_their_offsets()
     {
-        await using var j = new TempJournal(new JournalSettings { MaxBatchEvents = 64 });
+        await using var j = new TempJournal(new JournalSettings { MaxBatchEvents = 64, CatchUpBatchEvents = 32 });
         var system = j.StartSystem();
         var writer = await JournalWriter.StartAsync(system, j.Settings);
         var seen = new List<JournaledBatch>();
