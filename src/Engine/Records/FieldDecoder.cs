@@ -32,7 +32,7 @@ public static class FieldDecoder
         written = 0;
         if ((hex.Length & 1) != 0 || dest.Length < hex.Length / 2) return false;
         // The BCL's vectorized decoder: PROCTITLE and hex-encoded names made a per-character loop 2 % of the
-        // daemon's CPU (perf, docs/benchmarks.md).
+        // daemon's CPU (perf, docs/benchmarks-log.md).
         if (Convert.FromHexString(hex, dest[..(hex.Length / 2)], out _, out written) == OperationStatus.Done) return true;
         written = 0;
         return false;

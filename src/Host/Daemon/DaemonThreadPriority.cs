@@ -12,7 +12,7 @@ namespace FsAudit.Host.Daemon;
 /// <remarks>
 /// Why: on a machine whose cores the audited workload saturates, a daemon at the workload's priority got too
 /// little CPU at times, fell behind the kernel, spilled to disk and kept events alive long enough for the GC heap
-/// to reach 400-500 MB; at nice -4 it kept up in every run (docs/benchmarks.md).
+/// to reach 400-500 MB; at nice -4 it kept up in every run (docs/benchmarks-log.md).
 /// </remarks>
 public sealed class DaemonThreadPriority : IDisposable
 {

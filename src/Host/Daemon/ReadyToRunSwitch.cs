@@ -8,7 +8,7 @@ namespace FsAudit.Host.Daemon;
 /// The daemon runs the .NET framework's code JIT-compiled instead of its precompiled ReadyToRun images.
 /// With tiered compilation off (fsaudit.csproj says why), ReadyToRun code is never replaced, and it is slower code:
 /// no inlining across assemblies, generic code over our types through lookups. JIT-compiling it once at first use
-/// measured ~11 % less daemon CPU per event and ~10 MB less RSS under <c>fsaudit bench</c> (docs/benchmarks.md).
+/// measured ~11 % less daemon CPU per event and ~10 MB less RSS under <c>fsaudit bench</c> (docs/benchmarks-log.md).
 /// The runtime reads the switch (<c>DOTNET_ReadyToRun=0</c>) only from the environment at start-up, not from
 /// runtimeconfig.json, so <c>fsaudit run</c> re-executes itself once with it set: same process id, same arguments.
 /// Setting the variable yourself (to 1 keeps the precompiled code) skips the re-execution.
