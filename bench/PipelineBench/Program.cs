@@ -25,7 +25,7 @@ using FsAudit.PipelineBench;
 //   describe  + each event's filter facts (AuditEventView.Describe: its name, classes, paths), the part of publish before the line
 //   publish   + each event serialized into its subscriber line (the hub's PublishedEventWriter, empty class catalog):
 //             publish − describe is the line's JSON
-//   encode    + events encoded into journal batches of `journal.batch.max-events` (EventBatchEncoder; --journal-batch N;
+//   encode    + events encoded into full journal batches of `journal.batch.max-events` (EventBatchEncoder; --journal-batch N;
 //             --compression, default zstd at the default level as configured by default; --zstd-level L); also prints the
 //             payload bytes per event
 //   encode-raw  the same without compression (compression = none)
@@ -139,7 +139,7 @@ static Action<List<AuditEvent>> Describe()
     };
 }
 
-// What the journal sink does: encode batches of up to batchEvents events. Counts payload bytes and events into totals.
+// What the journal sink does with full writes: encode batches of batchEvents events. Counts payload bytes and events into totals.
 static Action<List<AuditEvent>> Encode(JournalCompression compression, int zstdLevel, int batchEvents, long[] totals)
 {
     var encoder = new EventBatchEncoder(zstdLevel);

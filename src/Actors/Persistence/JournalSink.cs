@@ -24,7 +24,7 @@ public static class JournalSink
     public static IEventSink<AuditEvent> Create(JournalWriter writer, JournalSettings settings, Sink<JournaledBatch, Task> downstream)
     {
         var flow = Flow.Create<IReadOnlyList<AuditEvent>>()
-            .Via(new JournalBatcher(settings.MaxBatchEvents, Math.Min(settings.CatchUpBatchEvents, settings.MaxBatchEvents), settings.MaxBatchBytes))
+            .Via(new JournalBatcher(settings.MaxBatchEvents, settings.CatchUpBatchEvents, settings.MaxBatchBytes))
             // One encoder per materialization: its buffers are reused for every batch of this stream.
             .StatefulSelectMany<IReadOnlyList<AuditEvent>, IReadOnlyList<AuditEvent>, (IReadOnlyList<AuditEvent> Events, byte[] Payload), NotUsed>(() =>
             {
