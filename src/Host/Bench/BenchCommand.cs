@@ -29,8 +29,8 @@ public static class BenchCommand
         };
         public readonly Option<string> Modes = new("--modes", "-m")
         {
-            Description = "modes to run, in this order: off,drain,fsaudit,auditd,auditd-nolog",
-            DefaultValueFactory = _ => string.Join(',', BenchModes.All.Select(m => m.Name())),
+            Description = "modes to run, in this order: off,drain,fsaudit,auditd,auditd-nolog (and the calibration drain-busy)",
+            DefaultValueFactory = _ => string.Join(',', BenchModes.Default.Select(m => m.Name())),
         };
         public readonly Option<uint> BacklogLimit = new("--backlog-limit")
         {
@@ -60,6 +60,10 @@ public static class BenchCommand
             Description = "drain mode: milliseconds to sleep after a short read, as the daemon's reader does (0 = wake per datagram)",
             DefaultValueFactory = _ => 5,
         };
+        public readonly Option<double?> BusyMicros = new("--busy-us")
+        {
+            Description = $"drain-busy mode: µs of CPU a second thread spends per event received, what a reader doing that much work costs (default {BenchOptions.DefaultBusyMicrosPerEvent})",
+        };
         public readonly Option<int> Rounds = new("--rounds", "-r")
         {
             Description = "measure every mode this many times, alternating; ratios per round and their median (the machine is noisy)",
@@ -84,7 +88,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Journal, o.DrainCoalesce, o.Rounds, o.DaemonConfig, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Journal, o.DrainCoalesce, o.BusyMicros, o.Rounds, o.DaemonConfig, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -122,6 +126,8 @@ public static class BenchCommand
         uint backlog = result.GetValue(o.BacklogLimit);
         string? daemonConfig = result.GetValue(o.DaemonConfig);
         int rounds = result.GetValue(o.Rounds);
+        double? busyGiven = result.GetValue(o.BusyMicros);
+        double busy = busyGiven ?? BenchOptions.DefaultBusyMicrosPerEvent;
         string journal = result.GetValue(o.Journal) ?? "on";
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
@@ -130,6 +136,8 @@ public static class BenchCommand
             : stalled is < 0 or > 1000 ? "--stalled-subscribers must be from 0 to 1000"
             : drainCoalesce is < 0 or > 100 ? "--drain-coalesce must be from 0 to 100 (milliseconds)"
             : rounds is < 1 or > 50 ? "--rounds must be from 1 to 50"
+            : !(busy is > 0 and <= 1000) ? "--busy-us must be above 0 and at most 1000 (µs per event)"
+            : busyGiven is not null && !modes.Contains(BenchMode.DrainBusy) ? "--busy-us needs the drain-busy mode"
             : subscribers + stalled > 1000 ? "--subscribers and --stalled-subscribers together must be at most 1000"
             : subscribers > 0 && !modes.Contains(BenchMode.FsAudit) ? "--subscribers needs the fsaudit mode"
             : stalled > 0 && !modes.Contains(BenchMode.FsAudit) ? "--stalled-subscribers needs the fsaudit mode"
@@ -152,6 +160,7 @@ public static class BenchCommand
             StalledSubscribers = stalled,
             Journal = journal == "on",
             DrainCoalesceMs = drainCoalesce,
+            BusyMicrosPerEvent = busy,
             Rounds = rounds,
             DaemonConfig = daemonConfig is null ? null : Path.GetFullPath(daemonConfig),
             Json = result.GetValue(o.Json),

@@ -61,7 +61,7 @@ public sealed record BenchOptions
     /// <summary>Bytes written per file.</summary>
     public int Bytes { get; init; } = 64;
     public WorkloadMix Mix { get; init; } = WorkloadMix.None;
-    public IReadOnlyList<BenchMode> Modes { get; init; } = BenchModes.All;
+    public IReadOnlyList<BenchMode> Modes { get; init; } = BenchModes.Default;
     public uint BacklogLimit { get; init; } = DefaultBacklogLimit;
     public uint BacklogWaitTime { get; init; } = DefaultBacklogWaitTime;
     /// <summary>Subscribers reading every event from the fsaudit daemon's socket (fsaudit mode only).</summary>
@@ -72,6 +72,9 @@ public sealed record BenchOptions
     public bool Journal { get; init; } = true;
     /// <summary>drain mode: sleep this long after a short read (0 = read every datagram as it arrives).</summary>
     public int DrainCoalesceMs { get; init; } = 5;
+    /// <summary>drain-busy mode: µs of CPU its second thread spends per event received.</summary>
+    public double BusyMicrosPerEvent { get; init; } = DefaultBusyMicrosPerEvent;
+    public const double DefaultBusyMicrosPerEvent = 3;
     /// <summary>
     /// Every writer count and mode is measured this many times, in rounds (all modes, then all again in reverse order), so each
     /// mode's runs are spread over the same minutes; ratios are per round, their median decides the targets.

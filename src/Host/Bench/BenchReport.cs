@@ -34,7 +34,8 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                     (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
                     (o.StalledSubscribers > 0 ? $", {o.StalledSubscribers} stalled subscribers" : "") +
                     (!o.Journal ? ", journal off" : "") +
-                    (o.Modes.Contains(BenchMode.Drain) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") +
+                    (o.Modes.Any(m => m.IsInProcess()) ? $", drain coalescing {o.DrainCoalesceMs} ms" : "") +
+                    (o.Modes.Contains(BenchMode.DrainBusy) ? $", drain-busy {o.BusyMicrosPerEvent.ToString("0.##", CultureInfo.InvariantCulture)} µs/event" : "") +
                     (o.DaemonConfig is { } extra ? $", daemon config + {extra}" : "") + (o.Rounds > 1 ? $", {o.Rounds} rounds" : "") +
                     (Interrupted ? " (INTERRUPTED)" : ""));
         bool rounds = o.Rounds > 1;
@@ -62,6 +63,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             if (ratio.FsAuditVsDrain is { } d) parts.Add($"fsaudit/drain {d:0.00}{Each(r => r.FsAuditVsDrain)}");
             if (ratio.FsAuditVsAuditd is { } a) parts.Add($"fsaudit/auditd {a:0.00}{Each(r => r.FsAuditVsAuditd)}");
             if (ratio.FsAuditVsAuditdNoLog is { } n) parts.Add($"fsaudit/auditd-nolog {n:0.00}{Each(r => r.FsAuditVsAuditdNoLog)}");
+            if (ratio.DrainBusyVsDrain is { } b) parts.Add($"drain-busy/drain {b:0.00}{Each(r => r.DrainBusyVsDrain)}");
             if (parts.Count > 0) w.WriteLine($"ratios (iterations/s), {ratio.Writers} writer(s): {string.Join(", ", parts)}");
         }
         if (!o.Journal && Targets.Count > 0)
@@ -128,6 +130,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("stalled_subscribers", Options.StalledSubscribers);
         w.WriteBoolean("journal", Options.Journal);
         w.WriteNumber("drain_coalesce_ms", Options.DrainCoalesceMs);
+        if (Options.Modes.Contains(BenchMode.DrainBusy)) w.WriteNumber("busy_us_per_event", Options.BusyMicrosPerEvent);
         w.WriteNumber("rounds", Options.Rounds);
         if (Options.DaemonConfig is { } extra) w.WriteString("daemon_config", extra); else w.WriteNull("daemon_config");
         w.WriteEndObject();
@@ -178,6 +181,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             Opt(w, "fsaudit_vs_drain", r.FsAuditVsDrain);
             Opt(w, "fsaudit_vs_auditd", r.FsAuditVsAuditd);
             Opt(w, "fsaudit_vs_auditd_nolog", r.FsAuditVsAuditdNoLog);
+            Opt(w, "drain_busy_vs_drain", r.DrainBusyVsDrain);
             w.WriteStartArray("per_round"); // the single rounds; the figures above are their medians
             foreach (var p in r.PerRound)
             {
@@ -185,6 +189,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
                 Opt(w, "fsaudit_vs_drain", p.FsAuditVsDrain);
                 Opt(w, "fsaudit_vs_auditd", p.FsAuditVsAuditd);
                 Opt(w, "fsaudit_vs_auditd_nolog", p.FsAuditVsAuditdNoLog);
+                Opt(w, "drain_busy_vs_drain", p.DrainBusyVsDrain);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

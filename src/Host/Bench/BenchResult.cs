@@ -75,8 +75,10 @@ public sealed record BenchResult
 /// <summary>
 /// fsaudit's iterations/s relative to the other readers, for one writer count; null where a side is missing. Each
 /// ratio is the median over the rounds that measured both sides; <see cref="PerRound"/> keeps the single rounds.
+/// <see cref="DrainBusyVsDrain"/> is the calibration: what a reader spending <c>--busy-us</c> per event keeps of drain's speed.
 /// </summary>
-public sealed record BenchRatios(int Writers, double? FsAuditVsDrain, double? FsAuditVsAuditd, double? FsAuditVsAuditdNoLog)
+public sealed record BenchRatios(int Writers, double? FsAuditVsDrain, double? FsAuditVsAuditd, double? FsAuditVsAuditdNoLog,
+    double? DrainBusyVsDrain = null)
 {
     /// <summary>The ratios of each round, in round order (one entry without <c>--rounds</c>).</summary>
     public IReadOnlyList<BenchRatios> PerRound { get; init; } = [];
@@ -93,10 +95,10 @@ public sealed record BenchRatios(int Writers, double? FsAuditVsDrain, double? Fs
                 double? Ratio(double? a, double? b) => a is { } x && b is { } y ? x / y : null;
                 var fsaudit = Rate(BenchMode.FsAudit);
                 return new BenchRatios(w, Ratio(fsaudit, Rate(BenchMode.Drain)), Ratio(fsaudit, Rate(BenchMode.Auditd)),
-                    Ratio(fsaudit, Rate(BenchMode.AuditdNoLog)));
+                    Ratio(fsaudit, Rate(BenchMode.AuditdNoLog)), Ratio(Rate(BenchMode.DrainBusy), Rate(BenchMode.Drain)));
             }).ToList();
             return new BenchRatios(w, Median(rounds.Select(r => r.FsAuditVsDrain)), Median(rounds.Select(r => r.FsAuditVsAuditd)),
-                Median(rounds.Select(r => r.FsAuditVsAuditdNoLog))) { PerRound = rounds };
+                Median(rounds.Select(r => r.FsAuditVsAuditdNoLog)), Median(rounds.Select(r => r.DrainBusyVsDrain))) { PerRound = rounds };
         }).ToList();
     }
 

@@ -40,6 +40,7 @@ public sealed class BenchRunner
     {
         BenchMode.Off => new OffMode(context),
         BenchMode.Drain => new DrainMode(context),
+        BenchMode.DrainBusy => new DrainMode(context, context.Options.BusyMicrosPerEvent),
         BenchMode.FsAudit => new FsAuditMode(context),
         BenchMode.Auditd => new AuditdMode(context, writeLogs: true),
         BenchMode.AuditdNoLog => new AuditdMode(context, writeLogs: false),
@@ -166,7 +167,7 @@ public sealed class BenchRunner
                 WriterCpuSeconds = workload.CpuSeconds,
                 KauditdCpuSeconds = cpuStart.Kauditd is { } k0 && cpuEnd.Kauditd is { } k1 ? k1 - k0 : null,
                 // The drain reader is a thread of this process: its CPU is already in the bench's own.
-                OtherCpuCores = CpuSnapshot.OtherCores(cpuStart, cpuEnd, elapsed, workload.CpuSeconds, mode == BenchMode.Drain ? 0 : readerCpu ?? 0),
+                OtherCpuCores = CpuSnapshot.OtherCores(cpuStart, cpuEnd, elapsed, workload.CpuSeconds, mode.IsInProcess() ? 0 : readerCpu ?? 0),
                 Notes = [.. run.Notes, .. workload.FirstError is { } e ? new[] { $"writers: {e}" } : []],
             };
             if (result.OtherCpuCores is > NoisyCores)

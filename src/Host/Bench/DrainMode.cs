@@ -8,22 +8,29 @@ namespace FsAudit.Host.Bench;
 /// shares the bench's process). Like the daemon's reader it coalesces reads (<c>--drain-coalesce</c>, the
 /// daemon's default 5 ms): a reader woken per datagram costs the audited processes more than the daemon does,
 /// which made the limit lower than fsaudit and noisy (9.5k-18.7k iterations/s at one writer).
+/// <para>
+/// With <paramref name="busyMicrosPerEvent"/> above 0 it is the <c>drain-busy</c> calibration: after each read the
+/// reader wakes a second thread that spends that many µs of its own CPU time per event received, spinning on the
+/// thread's CPU clock (preemption does not count as work). That is the cheapest work a reader can add per event — no
+/// memory traffic, one hand-off per read — so its speed is an upper bound for any reader spending as much.
+/// </para>
 /// </summary>
-public sealed class DrainMode(ModeContext context) : IBenchModeRun
+public sealed class DrainMode(ModeContext context, double busyMicrosPerEvent = 0) : IBenchModeRun
 {
     private const ushort EoeRecord = 1320; // AUDIT_EOE
     private const int ReceiveBuffer = 64 * 1024 * 1024;
 
     private readonly List<string> _notes = [];
     private AuditDaemonConnection? _connection;
-    private Thread? _reader;
+    private Thread? _reader, _busy;
+    private readonly AutoResetEvent _received = new(false);
     private volatile bool _stop;
     private long _records, _events, _malformed;
-    private volatile int _readerTid;
+    private volatile int _readerTid, _busyTid;
     private Exception? _failure;
     private bool _ruleAdded;
 
-    public BenchMode Mode => BenchMode.Drain;
+    public BenchMode Mode => busyMicrosPerEvent > 0 ? BenchMode.DrainBusy : BenchMode.Drain;
     public IReadOnlyList<string> Notes => _notes;
 
     public Task StartAsync(CancellationToken ct)
@@ -37,6 +44,13 @@ public sealed class DrainMode(ModeContext context) : IBenchModeRun
         _reader = new Thread(() => Read(ready)) { IsBackground = true, Name = "bench-drain" };
         _reader.Start();
         ready.Wait(ct);
+        if (busyMicrosPerEvent > 0)
+        {
+            var busyReady = new ManualResetEventSlim();
+            _busy = new Thread(() => Busy(busyReady)) { IsBackground = true, Name = "bench-drain-busy" };
+            _busy.Start();
+            busyReady.Wait(ct);
+        }
         kernel.AddRule(context.Rule);
         _ruleAdded = true;
         return Task.CompletedTask;
@@ -66,6 +80,7 @@ public sealed class DrainMode(ModeContext context) : IBenchModeRun
                 if (reader.Malformed) Interlocked.Increment(ref _malformed);
                 Interlocked.Add(ref _records, records);
                 Interlocked.Add(ref _events, events);
+                if (_busy is not null) _received.Set();
             }
         }
         catch (Exception e) when (e is NetlinkSocketException or ObjectDisposedException)
@@ -74,12 +89,30 @@ public sealed class DrainMode(ModeContext context) : IBenchModeRun
         }
     }
 
+    /// <summary>drain-busy's second thread: after each read, busyMicrosPerEvent µs of its CPU time per new event.</summary>
+    private void Busy(ManualResetEventSlim ready)
+    {
+        _busyTid = ProcStat.CurrentThreadId();
+        ready.Set();
+        long paidFor = 0;
+        while (!_stop)
+        {
+            _received.WaitOne(100);
+            long events = Interlocked.Read(ref _events);
+            long owedNs = (long)((events - paidFor) * busyMicrosPerEvent * 1000);
+            paidFor = events;
+            long until = ThreadCpuClock.Nanoseconds() + owedNs;
+            while (!_stop && ThreadCpuClock.Nanoseconds() < until) { }
+        }
+    }
+
     public Task<ModeSample> SampleAsync(bool final, CancellationToken ct)
     {
         if (_failure is { } f) throw new BenchException($"drain reader failed: {f.Message}", f);
         long records = Interlocked.Read(ref _records);
-        return Task.FromResult(new ModeSample(records, records, Interlocked.Read(ref _events),
-            ProcStat.CpuSeconds(Environment.ProcessId, _readerTid), null));
+        double? cpu = ProcStat.CpuSeconds(Environment.ProcessId, _readerTid);
+        if (_busy is not null) cpu = cpu is { } r && ProcStat.CpuSeconds(Environment.ProcessId, _busyTid) is { } b ? r + b : null;
+        return Task.FromResult(new ModeSample(records, records, Interlocked.Read(ref _events), cpu, null));
     }
 
     public ValueTask DisposeAsync()
@@ -88,6 +121,8 @@ public sealed class DrainMode(ModeContext context) : IBenchModeRun
         _ruleAdded = false;
         _stop = true;
         _reader?.Join(TimeSpan.FromSeconds(5));
+        _received.Set();
+        _busy?.Join(TimeSpan.FromSeconds(5));
         if (_connection is { } c)
         {
             c.Dispose(); // unregisters

@@ -84,6 +84,24 @@ public class BenchFiguresTests
     }
 
     [Fact]
+    public void The_calibration_ratio_is_drain_busy_against_drain_of_the_same_round()
+    {
+        var (table, json) = Render(new BenchOptions { Writers = [2], Modes = [BenchMode.Drain, BenchMode.DrainBusy], Rounds = 3, BusyMicrosPerEvent = 2 },
+            R(BenchMode.Drain, 2, 20_000, round: 1), R(BenchMode.DrainBusy, 2, 17_000, round: 1), // 0.85
+            R(BenchMode.DrainBusy, 2, 9_000, round: 2), R(BenchMode.Drain, 2, 10_000, round: 2),   // 0.90
+            R(BenchMode.Drain, 2, 25_000, round: 3), R(BenchMode.DrainBusy, 2, 20_000, round: 3)); // 0.80
+        using var doc = json;
+        Assert.Contains("drain-busy/drain 0.85 (median of 0.85, 0.90, 0.80)", table);
+        Assert.Contains("drain-busy 2 µs/event", table);
+        Assert.DoesNotContain("fsaudit/drain", table);
+        var ratios = doc.RootElement.GetProperty("ratios")[0];
+        Assert.Equal(0.85, ratios.GetProperty("drain_busy_vs_drain").GetDouble(), 6);
+        Assert.Equal(0.9, ratios.GetProperty("per_round")[1].GetProperty("drain_busy_vs_drain").GetDouble(), 6);
+        Assert.Equal(2, doc.RootElement.GetProperty("options").GetProperty("busy_us_per_event").GetDouble());
+        Assert.Equal(0, doc.RootElement.GetProperty("targets").GetArrayLength()); // a calibration checks no target
+    }
+
+    [Fact]
     public void Ratios_compare_fsaudit_with_each_reader_per_writer_count()
     {
         var ratios = BenchRatios.Compute([

@@ -12,7 +12,8 @@ public class BenchOptionsTests
         Assert.Null(error);
         Assert.NotNull(o);
         Assert.Equal([1], o.Writers);
-        Assert.Equal(BenchModes.All, o.Modes);
+        Assert.Equal(BenchModes.Default, o.Modes);
+        Assert.DoesNotContain(BenchMode.DrainBusy, o.Modes); // a calibration, asked for by name
         Assert.Equal(4096u, o.BacklogLimit);
         Assert.Equal(10, o.Seconds);
         Assert.Equal(WorkloadMix.None, o.Mix);
@@ -58,6 +59,9 @@ public class BenchOptionsTests
     [InlineData("--drain-coalesce", "101", "--drain-coalesce")]
     [InlineData("--rounds", "0", "--rounds")]
     [InlineData("--rounds", "51", "--rounds")]
+    [InlineData("--busy-us", "0", "--busy-us must be above 0")]
+    [InlineData("--busy-us", "1001", "--busy-us must be above 0")]
+    [InlineData("--busy-us", "2", "--busy-us needs the drain-busy mode")]
     [InlineData("--backlog-limit", "0", "--backlog-limit")]
     [InlineData("--seconds", "ten", "ten")]
     public void Bad_values_are_refused_with_a_message_naming_them(string option, string value, string expected)
@@ -124,6 +128,21 @@ public class BenchOptionsTests
         Assert.Null(error);
         Assert.Equal(events, parsed!.Value.EventsPerIteration());
         Assert.Equal(parsed, WorkloadMixes.Parse(parsed.Value.Format(), out _));
+    }
+
+    [Fact]
+    public void The_drain_busy_calibration_takes_its_work_per_event()
+    {
+        var o = BenchCommand.Parse(["--modes", "drain,drain-busy", "--busy-us", "2.5"], out var error);
+        Assert.Null(error);
+        Assert.Equal([BenchMode.Drain, BenchMode.DrainBusy], o!.Modes);
+        Assert.Equal(2.5, o.BusyMicrosPerEvent);
+        Assert.True(BenchMode.DrainBusy.IsInProcess());
+        Assert.False(BenchMode.FsAudit.IsInProcess());
+
+        var defaulted = BenchCommand.Parse(["--modes", "drain-busy"], out error);
+        Assert.Null(error);
+        Assert.Equal(BenchOptions.DefaultBusyMicrosPerEvent, defaulted!.BusyMicrosPerEvent);
     }
 
     [Fact]
