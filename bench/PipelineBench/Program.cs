@@ -29,6 +29,9 @@ using FsAudit.PipelineBench;
 //             --compression, default zstd at the default level as configured by default; --zstd-level L); also prints the
 //             payload bytes per event
 //   encode-raw  the same without compression (compression = none)
+//   write     encode + each batch appended to a fresh SQLite journal through JournalWriter (Akka.Persistence.Sql, linq2db),
+//             one write at a time as the journal sink does; write − encode is the database write; also prints the CPU per
+//             write (--journal-hocon "KEY = VALUE" adds HOCON in front of the journal's, e.g. the plugin's use-clone-connection)
 //   pipeline  the real AuditPipeline (reader thread, RecordBuffer, source stage, correlator pool) into a counting sink
 // Reports records/s, events/s, CPU µs per event (Process.TotalProcessorTime), bytes allocated per event, GC counts.
 
@@ -46,6 +49,8 @@ int zstdLevel = EventBatchCodec.DefaultZstdLevel;
 int journalBatch = new JournalSettings().MaxBatchEvents;
 var encoded = new long[2]; // payload bytes, events of the last measured encode stage
 var stages = new List<string> { "gen", "parse", "correlate", "pipeline" };
+string? journalHocon = null;
+var writes = new long[1]; // journal writes of the last measured write stage
 for (int i = 0; i < args.Length - 1; i++)
 {
     switch (args[i])
@@ -63,6 +68,7 @@ for (int i = 0; i < args.Length - 1; i++)
         case "--compression": compression = Enum.Parse<JournalCompression>(args[++i], ignoreCase: true); break;
         case "--zstd-level": zstdLevel = int.Parse(args[++i]); break;
         case "--journal-batch": journalBatch = int.Parse(args[++i]); break;
+        case "--journal-hocon": journalHocon = args[++i]; break;
     }
 }
 
@@ -72,10 +78,13 @@ Console.WriteLine($"input: {fixture}: {template.Count} kernel records per copy, 
 Console.WriteLine($"runtime {Environment.Version}, cores {Environment.ProcessorCount}, server GC {System.Runtime.GCSettings.IsServerGC}, " +
                   $"concurrent GC {AppContext.TryGetSwitch("System.GC.Concurrent", out var c) && c}, correlators {correlators}, batches in flight {inFlight}, read coalesce {coalesce} ms, reader nice {nice}");
 
+var journal = stages.Contains("write") ? JournalForWrites.Start(journalHocon) : null;
+
 // Warm-up (JIT tiers) with a short run of every stage.
 foreach (var s in stages) Measure(s, Math.Min(records, 300_000), print: false);
 for (int r = 0; r < repeat; r++)
     foreach (var s in stages) Measure(s, records, print: true);
+if (journal is not null) await journal.DisposeAsync();
 return 0;
 
 void Measure(string stage, long n, bool print)
@@ -97,6 +106,7 @@ void Measure(string stage, long n, bool print)
         "publish" => RunDirect(n, parse: true, correlate: true, consume: Publish()),
         "encode" => RunDirect(n, parse: true, correlate: true, consume: Encode(compression, zstdLevel, journalBatch, encoded)),
         "encode-raw" => RunDirect(n, parse: true, correlate: true, consume: Encode(JournalCompression.None, zstdLevel, journalBatch, encoded)),
+        "write" => RunDirect(n, parse: true, correlate: true, consume: Encode(compression, zstdLevel, journalBatch, encoded, journal!.Writer, writes)),
         "pipeline" => RunPipeline(n),
         _ => throw new ArgumentException($"unknown stage {stage}"),
     };
@@ -112,6 +122,9 @@ void Measure(string stage, long n, bool print)
         $"cpu {cpu.TotalMicroseconds / perEventBase,6:F2} µs/ev ({cpu.TotalMicroseconds / n,5:F2} µs/rec, {cpu.TotalSeconds / wall.Elapsed.TotalSeconds:F2} cores) " +
         $"alloc {allocated / (double)perEventBase,7:N0} B/ev  gc0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}  wall {wall.Elapsed.TotalSeconds:F2}s");
     if (stage == "pipeline" && pipelineNote != null) Console.WriteLine(pipelineNote);
+    if (stage == "write")
+        Console.WriteLine($"  {writes[0]:N0} journal writes of {encoded[1] / (double)Math.Max(1, writes[0]):N0} events: {cpu.TotalMicroseconds / Math.Max(1, writes[0]):N0} µs of CPU per write (all stages)" +
+                          (journalHocon is null ? "" : $", journal HOCON: {journalHocon}"));
     if (stage is "encode" or "encode-raw")
         Console.WriteLine($"  {(stage == "encode" ? compression : JournalCompression.None)}{(stage == "encode" && compression == JournalCompression.Zstd ? $" level {zstdLevel}" : "")}: " +
                           $"payload {encoded[0] / (double)Math.Max(1, encoded[1]):F1} B/ev over {encoded[1]:N0} events in full batches");
@@ -139,17 +152,26 @@ static Action<List<AuditEvent>> Describe()
     };
 }
 
-// What the journal sink does with full writes: encode batches of batchEvents events. Counts payload bytes and events into totals.
-static Action<List<AuditEvent>> Encode(JournalCompression compression, int zstdLevel, int batchEvents, long[] totals)
+// What the journal sink does with full writes: encode batches of batchEvents events (and with a writer, append each one,
+// waiting for it as the sink does). Counts payload bytes and events into totals, writes into writes[0].
+static Action<List<AuditEvent>> Encode(JournalCompression compression, int zstdLevel, int batchEvents, long[] totals,
+    JournalWriter? writer = null, long[]? writes = null)
 {
     var encoder = new EventBatchEncoder(zstdLevel);
     var pending = new List<AuditEvent>(batchEvents);
     totals[0] = totals[1] = 0;
+    if (writes is not null) writes[0] = 0;
     return events =>
     {
         pending.AddRange(events);
         if (pending.Count < batchEvents) return;
-        totals[0] += encoder.Encode(pending, compression: compression).Length;
+        var payload = encoder.Encode(pending, compression: compression);
+        if (writer is not null)
+        {
+            writer.AppendAsync(payload, pending.Count).GetAwaiter().GetResult();
+            writes![0]++;
+        }
+        totals[0] += payload.Length;
         totals[1] += pending.Count;
         pending.Clear();
     };
@@ -239,4 +261,39 @@ static string FindFixture()
             if (File.Exists(candidate)) return candidate;
         }
     return "tests/FsAudit.Tests/fixtures/kernel-ops.netlink";
+}
+
+/// <summary>A fresh SQLite journal in a temp directory, hosted as the daemon hosts it, for the write stage.</summary>
+sealed class JournalForWrites : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly string _dir;
+
+    private JournalForWrites(ActorSystem system, JournalWriter writer, string dir) => (_system, Writer, _dir) = (system, writer, dir);
+
+    public JournalWriter Writer { get; }
+
+    public static JournalForWrites Start(string? hocon)
+    {
+        string dir = Directory.CreateTempSubdirectory("pipelinebench-journal-").FullName;
+        var settings = new JournalSettings { DatabasePath = Path.Combine(dir, "journal.db") };
+        SqliteJournalFile.Prepare(settings.DatabasePath);
+        var config = ConfigurationFactory.ParseString((hocon ?? "") + "\nakka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
+        var setup = JournalBootstrap.Setup(config, settings);
+        // The caller's HOCON goes in front of the journal's own keys.
+        if (hocon is not null)
+            setup = setup.And(BootstrapSetup.Create().WithConfig(config.WithFallback(JournalBootstrap.PersistenceConfig(settings))
+                .WithFallback(config).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration)));
+        var system = ActorSystem.Create("pipelinebench-journal", setup);
+        var writer = JournalWriter.StartAsync(system, settings).GetAwaiter().GetResult();
+        return new JournalForWrites(system, writer, dir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Writer.DisposeAsync();
+        await _system.Terminate();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
 }
