@@ -12,7 +12,8 @@ namespace FsAudit.Host.Bench;
 /// With <paramref name="busyMicrosPerEvent"/> above 0 it is the <c>drain-busy</c> calibration: after each read the
 /// reader wakes a second thread that spends that many µs of its own CPU time per event received, spinning on the
 /// thread's CPU clock (preemption does not count as work). That is the cheapest work a reader can add per event — no
-/// memory traffic, one hand-off per read — so its speed is an upper bound for any reader spending as much.
+/// memory traffic, one hand-off per read — so it shows what that much CPU per event alone costs the writers, in the
+/// same minutes as the modes next to it (docs/benchmarks.md, "The drain target as a CPU budget").
 /// </para>
 /// </summary>
 public sealed class DrainMode(ModeContext context, double busyMicrosPerEvent = 0) : IBenchModeRun
@@ -122,7 +123,7 @@ public sealed class DrainMode(ModeContext context, double busyMicrosPerEvent = 0
         _stop = true;
         _reader?.Join(TimeSpan.FromSeconds(5));
         _received.Set();
-        _busy?.Join(TimeSpan.FromSeconds(5));
+        if (_busy?.Join(TimeSpan.FromSeconds(5)) != false) _received.Dispose();
         if (_connection is { } c)
         {
             c.Dispose(); // unregisters
