@@ -283,7 +283,7 @@ sealed class JournalForWrites : IAsyncDisposable
         // The caller's HOCON goes in front of the journal's own keys.
         if (hocon is not null)
             setup = setup.And(BootstrapSetup.Create().WithConfig(config.WithFallback(JournalBootstrap.PersistenceConfig(settings))
-                .WithFallback(config).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration)));
+                .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration)));
         var system = ActorSystem.Create("pipelinebench-journal", setup);
         var writer = JournalWriter.StartAsync(system, settings).GetAwaiter().GetResult();
         return new JournalForWrites(system, writer, dir);
