@@ -66,7 +66,7 @@ public static class BenchCommand
         };
         public readonly Option<int> Rounds = new("--rounds", "-r")
         {
-            Description = "measure every mode this many times, alternating; ratios per round and their median (the machine is noisy)",
+            Description = "measure every mode this many times, alternating; ratios per round, their median and, from 5 rounds, a 90 % interval for it (the machine is noisy)",
             DefaultValueFactory = _ => 1,
         };
         public readonly Option<string?> DaemonConfig = new("--daemon-config")

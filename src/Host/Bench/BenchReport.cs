@@ -204,6 +204,14 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
             w.WriteString("target", t.Target);
             w.WriteBoolean("met", t.Met);
             w.WriteString("actual", t.Actual);
+            if (t.Interval is { } ci)
+            {
+                w.WriteStartObject("median_interval");
+                w.WriteNumber("low", Math.Round(ci.Low, 4));
+                w.WriteNumber("high", Math.Round(ci.High, 4));
+                w.WriteNumber("confidence", Math.Round(ci.Confidence, 4));
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();

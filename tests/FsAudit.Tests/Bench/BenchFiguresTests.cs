@@ -33,6 +33,61 @@ public class BenchFiguresTests
         Assert.Null(BenchRatios.Median([null]));
     }
 
+    [Theory]
+    [InlineData(5, 1, 0.9375)]         // min..max: misses the median only when all 5 lie on one side (2/32)
+    [InlineData(10, 2, 0.978515625)]   // 2nd..9th: 1 - 2 (1 + 10) / 1024
+    [InlineData(20, 6, 0.958610535)]   // 6th..15th: 1 - 2 (1 + 20 + 190 + 1140 + 4845 + 15504) / 2^20
+    public void The_median_interval_is_the_widest_order_statistics_pair_that_reaches_the_level(int n, int k, double confidence)
+    {
+        var values = Enumerable.Range(1, n).Reverse().Select(i => (double?)i).Concat([null]).ToList(); // order and nulls do not matter
+        var ci = MedianInterval.Of(values)!;
+        Assert.Equal(k, ci.Low);
+        Assert.Equal(n - k + 1, ci.High);
+        Assert.Equal(confidence, ci.Confidence, 6);
+    }
+
+    [Fact]
+    public void Too_few_rounds_give_no_median_interval()
+    {
+        Assert.Null(MedianInterval.Of([0.8, 0.9, 1.0, 1.1])); // 4 rounds: min..max holds the median only 7 times in 8
+        Assert.Null(MedianInterval.Of([]));
+        Assert.NotNull(MedianInterval.Of([0.8, 0.9, 1.0, 1.1], level: 0.85));
+    }
+
+    [Theory]
+    [InlineData(0.91, 0.95, true, "above 0.9")]
+    [InlineData(0.90, 0.95, true, "above 0.9")]
+    [InlineData(0.80, 0.89, true, "below 0.9")]
+    [InlineData(0.85, 0.92, false, "not told apart from 0.9")]
+    public void The_median_interval_tells_the_threshold_apart_only_when_it_lies_on_one_side(double low, double high, bool decides, string where)
+    {
+        var ci = new MedianInterval(low, high, 0.9375);
+        Assert.Equal(decides, ci.Decides(0.9));
+        Assert.EndsWith(": " + where, ci.Describe(0.9));
+        Assert.StartsWith("94 % interval of the median", ci.Describe(0.9));
+    }
+
+    [Fact]
+    public void Five_rounds_put_the_median_interval_into_the_drain_target_and_its_json()
+    {
+        double[] fsaudit = [17_000, 19_600, 18_400, 20_000, 17_600]; // against 20,000: 0.85, 0.98, 0.92, 1.00, 0.88
+        var results = fsaudit.SelectMany((f, i) => new[] { R(BenchMode.Drain, 2, 20_000, round: i + 1), R(BenchMode.FsAudit, 2, f, round: i + 1) }).ToArray();
+        var drain = Assert.Single(TargetCheck.Evaluate(results, 4096), c => c.Target.Contains("drain"));
+        Assert.True(drain.Met); // median 0.92
+        Assert.Equal(0.85, drain.Interval!.Low, 6);
+        Assert.Equal(1.00, drain.Interval.High, 6);
+        Assert.False(drain.Interval.Decides(TargetCheck.DrainFraction));
+        Assert.Contains("; 94 % interval of the median 0.85–1.00: not told apart from 0.9", drain.Actual);
+
+        var (table, json) = Render(new BenchOptions { Rounds = 5 }, results);
+        Assert.Contains("not told apart from 0.9", table);
+        var target = json.RootElement.GetProperty("targets").EnumerateArray().Single(t => t.GetProperty("target").GetString()!.Contains("drain"));
+        var interval = target.GetProperty("median_interval");
+        Assert.Equal(0.85, interval.GetProperty("low").GetDouble(), 4);
+        Assert.Equal(1.0, interval.GetProperty("high").GetDouble(), 4);
+        Assert.Equal(0.9375, interval.GetProperty("confidence").GetDouble(), 4);
+    }
+
     [Fact]
     public void Rounds_give_one_ratio_each_and_their_median_decides()
     {
