@@ -89,6 +89,7 @@ public sealed class WorkerProcesses : IWorkload
         private readonly TaskCompletionSource<WorkerReport> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<string> _stderr = [];
         private readonly int _index;
+        private readonly CancellationTokenSource _disposed = new();
 
         private Worker(int index, Process process)
         {
@@ -116,10 +117,10 @@ public sealed class WorkerProcesses : IWorkload
             {
                 if (e.Data is { } l) lock (worker._stderr) if (worker._stderr.Count < 20) worker._stderr.Add(l);
             };
-            process.Exited += (_, _) => worker.OnExit();
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
+            _ = worker.WatchExitAsync(); // never throws
             return worker;
         }
 
@@ -138,11 +139,25 @@ public sealed class WorkerProcesses : IWorkload
             }
         }
 
-        private void OnExit()
+        /// <summary>
+        /// Fails Ready and Done if the writer exits before reporting. Awaited, never a blocking wait in an Exited
+        /// handler: Process raises Exited inside HasExited under its own lock, and a handler that waited there for the
+        /// output to drain hung the bench for good once (Dispose's HasExited holding the lock, the runtime's exit
+        /// callback waiting for it, Ctrl-C unable to end the run).
+        /// </summary>
+        private async Task WatchExitAsync()
         {
-            // Output lines can still be in flight; WaitForExit() drains them before we judge.
-            _process.WaitForExit();
-            var why = new BenchException($"writer {_index} exited with code {_process.ExitCode} before reporting: {Describe()}");
+            BenchException why;
+            try
+            {
+                // Also waits for the output lines still in flight, so a report that did arrive is seen first.
+                await _process.WaitForExitAsync(_disposed.Token).ConfigureAwait(false);
+                why = new BenchException($"writer {_index} exited with code {_process.ExitCode} before reporting: {Describe()}");
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            {
+                return; // disposed: the run is over and judged already
+            }
             _ready.TrySetException(why);
             _done.TrySetException(why);
         }
@@ -165,6 +180,7 @@ public sealed class WorkerProcesses : IWorkload
                 if (!_process.HasExited) _process.Kill();
             }
             catch (InvalidOperationException) { }
+            _disposed.Cancel();
             _process.Dispose();
         }
     }
