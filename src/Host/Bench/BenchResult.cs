@@ -148,9 +148,6 @@ public sealed record MedianInterval(double Low, double High, double Confidence)
             : $"not told apart from {threshold.ToString(c)}";
         return $"{(Confidence * 100).ToString("0", c)} % interval of the median {Low.ToString("0.00", c)}–{High.ToString("0.00", c)}: {where}";
     }
-
-    /// <summary>The interval lies wholly on one side of <paramref name="threshold"/>.</summary>
-    public bool Decides(double threshold) => Low >= threshold || High < threshold;
 }
 
 /// <summary>
