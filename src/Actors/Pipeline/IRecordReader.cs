@@ -16,6 +16,12 @@ public interface IRecordReader : IDisposable
     /// </summary>
     int Read(List<AuditRecord> into, int timeoutMs);
 
+    /// <summary>
+    /// After <see cref="Read"/>: the source had more ready than that read could take (its buffer filled), so reading
+    /// again at once takes more. The reader thread then skips its coalescing sleep, as <c>drain</c> does.
+    /// </summary>
+    bool FilledLastRead => false;
+
     /// <summary>What the reader saw besides records. Read from other threads: implementations publish with Volatile/Interlocked.</summary>
     ReaderCounters Counters => default;
 }

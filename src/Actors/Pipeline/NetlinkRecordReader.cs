@@ -54,9 +54,13 @@ public sealed class NetlinkRecordReader : IRecordReader
         _parser.Messages, _parser.Unparsable + _parser.MalformedBuffers,
         _socket.ReceiveOverruns + _socket.TruncatedDatagrams);
 
+    /// <summary>The last receive took more than half the buffer: the socket likely holds more (drain's rule).</summary>
+    public bool FilledLastRead { get; private set; }
+
     public int Read(List<AuditRecord> into, int timeoutMs)
     {
         int n = _connection?.Receive(_buffer, timeoutMs) ?? _socket.Receive(_buffer, timeoutMs);
+        FilledLastRead = n > _buffer.Length / 2;
         return n == 0 ? 0 : _parser.Parse(_buffer.AsSpan(0, n), into);
     }
 

@@ -9,7 +9,7 @@ namespace FsAudit.Actors.Pipeline;
 /// <para>
 /// Two knobs trade nothing but a few milliseconds of latency for CPU. <c>niceValue</c> renices this
 /// thread alone (see <see cref="ThreadNice"/>). <c>coalesceMs</c>: after a read that returned less than a
-/// full batch, the thread sleeps that long before reading again, so the next read drains many records
+/// full batch without filling the reader's buffer, the thread sleeps that long before reading again, so the next read drains many records
 /// at once. The kernel keeps queueing into the socket's receive buffer meanwhile (never blocking the
 /// producers while it has room), and every read wakes the pipeline for one round of messages between
 /// threads: measured with bench/PipelineBench, a round costs ~100-300 µs of CPU on 2 cores, so reading
@@ -29,7 +29,8 @@ internal sealed class RecordPump : IDisposable
     private long _readCalls, _records;
     private int _started;
 
-    /// <param name="coalesceMs">Sleep after a read of fewer than <paramref name="coalesceBelowRecords"/> records; 0 = read again at once.</param>
+    /// <param name="coalesceMs">Sleep after a read of fewer than <paramref name="coalesceBelowRecords"/> records that did not fill the
+    /// reader's buffer (<see cref="IRecordReader.FilledLastRead"/>); 0 = read again at once.</param>
     /// <param name="niceValue">The reader thread's nice value (-20..19); 0 = leave it as inherited.</param>
     public RecordPump(IRecordReader reader, RecordBuffer buffer, int pollMs, int coalesceMs = 0, int coalesceBelowRecords = int.MaxValue,
         int niceValue = 0, string threadName = "fsaudit-record-reader")
@@ -95,7 +96,10 @@ internal sealed class RecordPump : IDisposable
             }
             if (failure is not null) break;
             // Let records pile up in the socket so the next read takes many at once (see the class remarks).
-            if (_coalesceMs > 0 && scratch.Count > 0 && scratch.Count < _coalesceBelow && !_stopping) Thread.Sleep(_coalesceMs);
+            // Not after a read that filled the reader's buffer: the socket holds more, and a burst (a start under a
+            // flood) would otherwise be drained one buffer per sleep.
+            if (_coalesceMs > 0 && scratch.Count > 0 && scratch.Count < _coalesceBelow && !_reader.FilledLastRead && !_stopping)
+                Thread.Sleep(_coalesceMs);
         }
         _buffer.Complete(failure);
     }

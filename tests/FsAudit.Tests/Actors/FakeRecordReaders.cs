@@ -25,11 +25,15 @@ internal sealed class FloodReader : IRecordReader
     private readonly int _perRead;
     private long _produced;
 
-    public FloodReader(long total, int perRead)
+    /// <param name="filled">What <see cref="FilledLastRead"/> says after every read (a socket that always has more).</param>
+    public FloodReader(long total, int perRead, bool filled = false)
     {
         _total = total;
         _perRead = perRead;
+        FilledLastRead = filled;
     }
+
+    public bool FilledLastRead { get; }
 
     public long Produced => Interlocked.Read(ref _produced);
     public ManualResetEventSlim Finished { get; } = new(false);

@@ -64,4 +64,25 @@ public sealed unsafe class NetlinkReaderSocketTests
         Assert.Equal(0, reader.Counters.Unparsable);
         Assert.True(reader.Counters.Messages == count, $"messages {reader.Counters.Messages}");
     }
+
+    [Fact]
+    public void A_read_says_whether_it_filled_the_buffer_so_the_reader_thread_reads_again_at_once()
+    {
+        using var target = new AuditNetlinkSocket();
+        using var sender = new AuditNetlinkSocket();
+        target.SetReceiveBuffer(8 << 20);
+        int fd = (int)typeof(AuditNetlinkSocket).GetField("_fd", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sender)!;
+        // ~200 bytes a datagram: 2,000 of them are ~400 KB, more than half of a 64 KiB buffer many times over.
+        for (int i = 0; i < 2_000; i++)
+            SendTo(fd, target.PortId, 1302, $"audit(1700000000.001:{i + 1}): item=0 name=\"/tmp/{new string('f', 150)}\"", kernelLengthQuirk: true);
+
+        using var reader = new NetlinkRecordReader(target, 64 * 1024, ownsSocket: false);
+        var records = new List<AuditRecord>();
+        reader.Read(records, 100);
+        Assert.True(reader.FilledLastRead, $"a read of {records.Count} records from a full socket");
+        while (records.Count < 2_000 && reader.Read(records, 100) > 0) { }
+        Assert.Equal(2_000, records.Count);
+        reader.Read(records, 10); // the socket is empty now
+        Assert.False(reader.FilledLastRead);
+    }
 }

@@ -74,6 +74,20 @@ public sealed class RecordPumpTests : IDisposable
     }
 
     [Fact]
+    public void A_read_that_filled_the_readers_buffer_is_followed_at_once_even_when_it_is_short_of_a_batch()
+    {
+        // One record per read, below the batch threshold of 10, but the reader says its buffer filled (the socket holds
+        // more): no coalescing sleep, so 2,000 records go through far faster than one read per 40 ms would allow.
+        using var buffer = Buffer();
+        var burst = new FloodReader(2_000, perRead: 1, filled: true);
+        var pump = new RecordPump(burst, buffer, pollMs: 5, coalesceMs: 40, coalesceBelowRecords: 10);
+        pump.Start();
+        Assert.True(burst.Finished.Wait(TimeSpan.FromSeconds(10)), "reads after a full buffer were held up by the coalescing sleep");
+        pump.Stop();
+        Assert.Equal(2_000, pump.Records);
+    }
+
+    [Fact]
     public void Settings_reject_out_of_range_reader_knobs()
     {
         var ok = new PipelineSettings { SpillDirectory = _spillDir };
