@@ -88,8 +88,8 @@ public sealed class AuditdMode(ModeContext context, bool writeLogs) : IBenchMode
         if (_auditd is { } a)
         {
             if (await KernelSteps.StopAsync(a, TimeSpan.FromSeconds(15)) is { } killed) _notes.Add($"auditd {killed}");
-            a.WaitForExit();
-            if (a.ExitCode != 0) _notes.Add($"auditd exited with code {a.ExitCode}: {Output()}");
+            a.WaitForExit(TimeSpan.FromSeconds(5)); // exited already (StopAsync); bounded in case its output stays open
+            if (a.HasExited && a.ExitCode != 0) _notes.Add($"auditd exited with code {a.ExitCode}: {Output()}");
             a.Dispose();
             _auditd = null;
         }

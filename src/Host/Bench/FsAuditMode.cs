@@ -148,8 +148,8 @@ public sealed class FsAuditMode(ModeContext context) : IBenchModeRun
         if (_daemon is { } d)
         {
             if (await KernelSteps.StopAsync(d, TimeSpan.FromSeconds(30)) is { } killed) _notes.Add($"fsaudit {killed}");
-            else if (d.ExitCode != 0) _notes.Add($"fsaudit exited with code {d.ExitCode}");
-            d.WaitForExit();
+            else if (d.HasExited && d.ExitCode != 0) _notes.Add($"fsaudit exited with code {d.ExitCode}");
+            d.WaitForExit(TimeSpan.FromSeconds(5)); // exited already (StopAsync); bounded in case its output stays open
             lock (_log)
             {
                 foreach (var line in _log.Where(l => l.Contains(" ERROR ") || l.Contains(" WARN ")).Take(5))

@@ -70,8 +70,11 @@ internal static class KernelSteps
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>. Returns a note when it had to kill.</summary>
-    public static async Task<string?> StopAsync(System.Diagnostics.Process process, TimeSpan grace)
+    /// <summary>
+    /// SIGTERM, then SIGKILL after <paramref name="grace"/>; after the kill, waits at most <paramref name="outputGrace"/>
+    /// (10 s) for the process and its redirected output. Returns a note when it had to kill.
+    /// </summary>
+    public static async Task<string?> StopAsync(System.Diagnostics.Process process, TimeSpan grace, TimeSpan? outputGrace = null)
     {
         if (process.HasExited) return null;
         Tmds.Linux.LibC.kill(process.Id, Tmds.Linux.LibC.SIGTERM);
@@ -84,7 +87,10 @@ internal static class KernelSteps
         catch (OperationCanceledException)
         {
             process.Kill();
-            await process.WaitForExitAsync();
+            // Bounded: WaitForExitAsync also waits for the redirected output, which a leftover child could hold open.
+            using var killed = new CancellationTokenSource(outputGrace ?? TimeSpan.FromSeconds(10));
+            try { await process.WaitForExitAsync(killed.Token); }
+            catch (OperationCanceledException) { return $"pid {process.Id} did not stop within {grace.TotalSeconds:0} s of SIGTERM, was killed, and its output stayed open"; }
             return $"pid {process.Id} did not stop within {grace.TotalSeconds:0} s of SIGTERM and was killed";
         }
     }
