@@ -29,6 +29,10 @@ public sealed unsafe class NetlinkReaderSocketTests
             Assert.True(sendto(fd, p, message.Length, 0, (sockaddr*)&addr, (uint)sizeof(SockaddrNlForTest)) == message.Length, $"sendto errno {errno}");
     }
 
+    /// <summary>The raw descriptor of <paramref name="socket"/>, to send from it with sendto.</summary>
+    private static int FdOf(AuditNetlinkSocket socket) =>
+        (int)typeof(AuditNetlinkSocket).GetField("_fd", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(socket)!;
+
     private struct SockaddrNlForTest
     {
         public ushort Family;
@@ -43,7 +47,7 @@ public sealed unsafe class NetlinkReaderSocketTests
         using var target = new AuditNetlinkSocket();
         using var sender = new AuditNetlinkSocket();
         target.SetReceiveBuffer(8 << 20);
-        int fd = (int)typeof(AuditNetlinkSocket).GetField("_fd", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sender)!;
+        int fd = FdOf(sender);
 
         const int count = 300; // more than one recvmmsg call (64 datagrams) and serials of varying width
         for (int i = 0; i < count; i++)
@@ -71,7 +75,7 @@ public sealed unsafe class NetlinkReaderSocketTests
         using var target = new AuditNetlinkSocket();
         using var sender = new AuditNetlinkSocket();
         target.SetReceiveBuffer(8 << 20);
-        int fd = (int)typeof(AuditNetlinkSocket).GetField("_fd", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sender)!;
+        int fd = FdOf(sender);
         // ~200 bytes a datagram: 2,000 of them are ~400 KB, more than half of a 64 KiB buffer many times over.
         for (int i = 0; i < 2_000; i++)
             SendTo(fd, target.PortId, 1302, $"audit(1700000000.001:{i + 1}): item=0 name=\"/tmp/{new string('f', 150)}\"", kernelLengthQuirk: true);

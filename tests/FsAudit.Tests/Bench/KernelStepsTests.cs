@@ -11,14 +11,7 @@ public sealed class KernelStepsTests
     public async Task A_process_that_ignores_SIGTERM_and_leaves_its_output_open_is_killed_and_not_waited_for_without_end()
     {
         // sh ignores SIGTERM; its background sleep keeps sh's stdout open for 5 s after sh itself is killed.
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("trap '' TERM; sleep 5 & echo started; wait");
-        using var sh = Process.Start(psi)!;
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        sh.OutputDataReceived += (_, e) => { if (e.Data == "started") started.TrySetResult(); };
-        sh.BeginOutputReadLine();
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var sh = await StartShellAsync("trap '' TERM; sleep 5 & echo started; wait");
 
         var clock = Stopwatch.StartNew();
         string? note = await KernelSteps.StopAsync(sh, TimeSpan.FromMilliseconds(300), outputGrace: TimeSpan.FromSeconds(1))
@@ -33,16 +26,23 @@ public sealed class KernelStepsTests
     [Fact]
     public async Task A_process_that_stops_on_SIGTERM_needs_no_note()
     {
+        using var sh = await StartShellAsync("echo started; exec sleep 30");
+
+        Assert.Null(await KernelSteps.StopAsync(sh, TimeSpan.FromSeconds(10)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(sh.HasExited);
+    }
+
+    /// <summary>Runs <paramref name="script"/> in sh with its stdout read asynchronously (as the modes read their readers'), once it printed "started".</summary>
+    private static async Task<Process> StartShellAsync(string script)
+    {
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("echo started; exec sleep 30");
-        using var sh = Process.Start(psi)!;
+        psi.ArgumentList.Add(script);
+        var sh = Process.Start(psi)!;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sh.OutputDataReceived += (_, e) => { if (e.Data == "started") started.TrySetResult(); };
         sh.BeginOutputReadLine();
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
-        Assert.Null(await KernelSteps.StopAsync(sh, TimeSpan.FromSeconds(10)).WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.True(sh.HasExited);
+        return sh;
     }
 }
