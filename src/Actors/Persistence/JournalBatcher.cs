@@ -5,8 +5,8 @@ using FsAudit.Engine.Events;
 namespace FsAudit.Actors.Persistence;
 
 /// <summary>
-/// Cuts the pipeline's event batches into journal writes. Every write costs the persistence plugin a fixed ~0.3 ms of
-/// CPU (a new linq2db connection and its SQL), and every event waits in memory until its write is done, so:
+/// Cuts the pipeline's event batches into journal writes. Every write costs the persistence plugin a fixed ~0.2-0.3 ms
+/// of CPU (PipelineBench's write stage), and every event waits in memory until its write is done, so:
 /// <list type="bullet">
 /// <item>when the journal is waiting for work (downstream has asked), a pipeline batch goes out as one write, whole,
 /// up to <c>maxEvents</c> / <c>maxBytes</c> — under steady load one write per pipeline batch;</item>

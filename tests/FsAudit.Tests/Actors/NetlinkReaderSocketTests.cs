@@ -29,9 +29,23 @@ public sealed unsafe class NetlinkReaderSocketTests
             Assert.True(sendto(fd, p, message.Length, 0, (sockaddr*)&addr, (uint)sizeof(SockaddrNlForTest)) == message.Length, $"sendto errno {errno}");
     }
 
-    /// <summary>The raw descriptor of <paramref name="socket"/>, to send from it with sendto.</summary>
-    private static int FdOf(AuditNetlinkSocket socket) =>
-        (int)typeof(AuditNetlinkSocket).GetField("_fd", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(socket)!;
+    /// <summary>The socket under test (8 MiB receive buffer) and a second one whose raw descriptor sends to it with sendto.</summary>
+    private sealed class SocketPair : IDisposable
+    {
+        public AuditNetlinkSocket Target { get; } = new();
+        private readonly AuditNetlinkSocket _sender = new();
+
+        public SocketPair() => Target.SetReceiveBuffer(8 << 20);
+
+        public int SenderFd =>
+            (int)typeof(AuditNetlinkSocket).GetField("_fd", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(_sender)!;
+
+        public void Dispose()
+        {
+            _sender.Dispose();
+            Target.Dispose();
+        }
+    }
 
     private struct SockaddrNlForTest
     {
@@ -44,10 +58,8 @@ public sealed unsafe class NetlinkReaderSocketTests
     [Fact]
     public void Many_ready_datagrams_are_read_in_order_in_one_call_and_an_oversized_one_is_counted_not_passed_on()
     {
-        using var target = new AuditNetlinkSocket();
-        using var sender = new AuditNetlinkSocket();
-        target.SetReceiveBuffer(8 << 20);
-        int fd = FdOf(sender);
+        using var pair = new SocketPair();
+        var (target, fd) = (pair.Target, pair.SenderFd);
 
         const int count = 300; // more than one recvmmsg call (64 datagrams) and serials of varying width
         for (int i = 0; i < count; i++)
@@ -72,10 +84,8 @@ public sealed unsafe class NetlinkReaderSocketTests
     [Fact]
     public void A_read_says_whether_it_filled_the_buffer_so_the_reader_thread_reads_again_at_once()
     {
-        using var target = new AuditNetlinkSocket();
-        using var sender = new AuditNetlinkSocket();
-        target.SetReceiveBuffer(8 << 20);
-        int fd = FdOf(sender);
+        using var pair = new SocketPair();
+        var (target, fd) = (pair.Target, pair.SenderFd);
         // ~200 bytes a datagram: 2,000 of them are ~400 KB, more than half of a 64 KiB buffer many times over.
         for (int i = 0; i < 2_000; i++)
             SendTo(fd, target.PortId, 1302, $"audit(1700000000.001:{i + 1}): item=0 name=\"/tmp/{new string('f', 150)}\"", kernelLengthQuirk: true);
