@@ -5,15 +5,17 @@ using FsAudit.Engine.Events;
 namespace FsAudit.Actors.Persistence;
 
 /// <summary>
-/// Cuts the pipeline's event batches into journal writes. Every write costs the persistence plugin a fixed ~0.2-0.3 ms
-/// of CPU (PipelineBench's write stage), and every event waits in memory until its write is done, so:
+/// Cuts the pipeline's event batches into journal writes. Every write costs the persistence plugin a fixed ~0.4-0.5 ms
+/// of CPU and a few thread hand-offs (PipelineBench's write stage), and every event waits in memory until its write is
+/// done, so:
 /// <list type="bullet">
 /// <item>when the journal is waiting for work (downstream has asked), a pipeline batch goes out as one write, whole,
 /// up to <c>maxEvents</c> / <c>maxBytes</c> — under steady load one write per pipeline batch;</item>
-/// <item>when the journal is behind (downstream has not asked), batches wait here, merged and cut into writes of at most
-/// <c>catchUpEvents</c> (and <c>maxBytes</c>), so less is held across collections while it catches up.</item>
+/// <item>while a write is in progress, batches wait here until about <c>catchUpEvents</c> wait (then upstream is
+/// held back), and all that waited leaves as the next write, up to <c>maxEvents</c>: the longer writes take, the
+/// larger the next one, and a write is never split into a large and a small one.</item>
 /// </list>
-/// At most one pipeline batch plus <c>catchUpEvents</c> events wait here; order is kept; nothing is dropped.
+/// At most <c>catchUpEvents</c> plus one pipeline batch wait here; order is kept; nothing is dropped.
 /// </summary>
 public sealed class JournalBatcher : GraphStage<FlowShape<IReadOnlyList<AuditEvent>, IReadOnlyList<AuditEvent>>>
 {
@@ -89,8 +91,8 @@ public sealed class JournalBatcher : GraphStage<FlowShape<IReadOnlyList<AuditEve
         {
             if (Waiting > 0)
             {
-                // Batches waited here because the journal was behind: cut them small.
-                Push(_stage.Out, Take(_stage._catchUpEvents));
+                // Batches that arrived during the last write: together, as the next one.
+                Push(_stage.Out, Take(_stage._maxEvents));
                 if (Waiting == 0 && IsClosed(_stage.In))
                 {
                     CompleteStage();
