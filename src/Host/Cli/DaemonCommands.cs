@@ -30,8 +30,8 @@ internal static class DaemonCommands
         };
         cmd.SetAction(async (result, ct) =>
         {
-            if (ReadyToRunSwitch.ReexecWithoutReadyToRun() is { } why)
-                Log.Warn($"running with the framework's precompiled code ({why})");
+            if (RuntimeSwitches.ReexecWithSwitches() is { } why)
+                Log.Warn($"running without the runtime switches {string.Join(", ", RuntimeSwitches.Missing(Environment.GetEnvironmentVariable))} ({why})");
             var options = new DaemonOptions
             {
                 ConfigFile = result.GetValue(config),

@@ -292,8 +292,10 @@ public sealed class AuditDaemon
         // JIT work so far: with tiered compilation off every method is compiled once, at its first call.
         w.WriteNumber("jit_compiled_methods", System.Runtime.JitInfo.GetCompiledMethodCount());
         w.WriteNumber("jit_seconds", Math.Round(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds, 3));
-        // false after `run` re-executed itself with DOTNET_ReadyToRun=0 (ReadyToRunSwitch).
-        w.WriteBoolean("framework_precompiled", ReadyToRunSwitch.FrameworkPrecompiled);
+        // false after `run` re-executed itself with DOTNET_ReadyToRun=0 (RuntimeSwitches).
+        w.WriteBoolean("framework_precompiled", RuntimeSwitches.FrameworkPrecompiled);
+        // The GC's largest gen0 budget as it computed it (RuntimeSwitches sets DOTNET_GCgen0size to 16 MiB).
+        w.WriteNumber("gc_gen0_max_budget_bytes", RuntimeSwitches.Gen0MaxBudget());
         w.WriteNumber("records_per_s", Math.Round(rates.RecordsPerSecond, 1));
         w.WriteNumber("events_per_s", Math.Round(rates.EventsPerSecond, 1));
         w.WriteEndObject();

@@ -5,32 +5,60 @@ using System.Text;
 namespace FsAudit.Host.Daemon;
 
 /// <summary>
-/// The daemon runs the .NET framework's code JIT-compiled instead of its precompiled ReadyToRun images.
-/// With tiered compilation off (fsaudit.csproj says why), ReadyToRun code is never replaced, and it is slower code:
-/// no inlining across assemblies, generic code over our types through lookups. JIT-compiling it once at first use
-/// measured ~11 % less daemon CPU per event and ~10 MB less RSS under <c>fsaudit bench</c> (docs/benchmarks-log.md).
-/// The runtime reads the switch (<c>DOTNET_ReadyToRun=0</c>) only from the environment at start-up, not from
-/// runtimeconfig.json, so <c>fsaudit run</c> re-executes itself once with it set: same process id, same arguments.
-/// Setting the variable yourself (to 1 keeps the precompiled code) skips the re-execution.
+/// Runtime settings the daemon wants that the .NET runtime reads only from the environment at start-up (not from
+/// runtimeconfig.json): <c>fsaudit run</c> re-executes itself once with the missing ones set — same process id, same
+/// arguments. A variable you set yourself (under its DOTNET_ or COMPlus_ name) wins; when all are set nothing is
+/// re-executed.
+/// <list type="bullet">
+/// <item><c>DOTNET_ReadyToRun=0</c>: the framework's code is JIT-compiled instead of running its precompiled ReadyToRun
+/// images. With tiered compilation off (fsaudit.csproj says why) ReadyToRun code is never replaced, and it is slower:
+/// no inlining across assemblies, generic code over our types through lookups. Measured ~11 % less daemon CPU per
+/// event and ~10 MB less RSS under <c>fsaudit bench</c> (docs/benchmarks-log.md).</item>
+/// <item><c>DOTNET_GCgen0size=0x1000000</c> (16 MiB): the GC sizes its allocation budget between collections from the
+/// largest CPU cache it is told of, and virtual machines report odd ones (a 300 MiB L3 on the 2-core VMs here, which
+/// made an 80 MiB gen0 budget and a daemon peak RSS of 220-260 MB under the bench instead of ~190);
+/// 16 MiB is what a server's real 20-32 MB L3 gives.</item>
+/// </list>
 /// </summary>
-internal static partial class ReadyToRunSwitch
+internal static partial class RuntimeSwitches
 {
-    public const string Variable = "DOTNET_ReadyToRun";
-    private const string LegacyVariable = "COMPlus_ReadyToRun";
+    /// <summary>One environment-only runtime setting: the value the daemon runs with unless the variable is set.</summary>
+    internal sealed record Switch(string Name, string Value)
+    {
+        public string Variable => "DOTNET_" + Name;
+        public string LegacyVariable => "COMPlus_" + Name;
+
+        /// <summary>The value in effect: the variable's (either name), or null when unset.</summary>
+        public string? Current(Func<string, string?> getenv) => getenv(Variable) ?? getenv(LegacyVariable);
+    }
+
+    public static readonly Switch ReadyToRun = new("ReadyToRun", "0");
+    public static readonly Switch Gen0Size = new("GCgen0size", "0x1000000");
+    public static readonly IReadOnlyList<Switch> All = [ReadyToRun, Gen0Size];
 
     /// <summary>Whether this process runs the framework's ReadyToRun code (false after the switch).</summary>
-    public static bool FrameworkPrecompiled =>
-        (Environment.GetEnvironmentVariable(Variable) ?? Environment.GetEnvironmentVariable(LegacyVariable)) is not ("0" or "false");
+    public static bool FrameworkPrecompiled => ReadyToRun.Current(Environment.GetEnvironmentVariable) is not ("0" or "false");
 
     /// <summary>
-    /// Replaces this process with itself, <c>DOTNET_ReadyToRun=0</c> added, unless the variable is already set.
+    /// The largest gen0 budget the GC computed (bytes; <c>GCGen0MaxBudget</c> of its configuration): 16 MiB with the
+    /// switch, 80 MiB without it on the VMs here. 0 when the runtime does not say.
+    /// </summary>
+    public static long Gen0MaxBudget() =>
+        GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var v) ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    /// <summary>The <c>NAME=VALUE</c> entries to add: the switches whose variable is set under neither name.</summary>
+    internal static List<string> Missing(Func<string, string?> getenv) =>
+        [.. All.Where(s => s.Current(getenv) is null).Select(s => $"{s.Variable}={s.Value}")];
+
+    /// <summary>
+    /// Replaces this process with itself, the missing switches added to its environment, unless none is missing.
     /// Returns only when nothing was done, or with the reason when the exec failed (then the daemon runs as it is).
     /// </summary>
-    public static string? ReexecWithoutReadyToRun()
+    public static string? ReexecWithSwitches()
     {
         if (!OperatingSystem.IsLinux()) return null;
-        if (Environment.GetEnvironmentVariable(Variable) is not null || Environment.GetEnvironmentVariable(LegacyVariable) is not null)
-            return null;
+        var missing = Missing(Environment.GetEnvironmentVariable);
+        if (missing.Count == 0) return null;
         string[] argv;
         try
         {
@@ -43,7 +71,7 @@ internal static partial class ReadyToRunSwitch
         if (argv.Length == 0) return "empty /proc/self/cmdline";
         var env = new List<string>();
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables()) env.Add($"{e.Key}={e.Value}");
-        env.Add($"{Variable}=0");
+        env.AddRange(missing);
         Console.Out.Flush();
         Console.Error.Flush();
         RemoveDiagnosticSocket();

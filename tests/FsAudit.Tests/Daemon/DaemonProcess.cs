@@ -42,9 +42,12 @@ public sealed class DaemonProcess : IDisposable
         var info = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(dll);
         foreach (var a in args) info.ArgumentList.Add(a);
-        // `run` re-executes itself unless these are set (ReadyToRunSwitch): the tests see the shipped behaviour.
-        info.Environment.Remove("DOTNET_ReadyToRun");
-        info.Environment.Remove("COMPlus_ReadyToRun");
+        // `run` re-executes itself unless these are set (RuntimeSwitches): the tests see the shipped behaviour.
+        foreach (var s in FsAudit.Host.Daemon.RuntimeSwitches.All)
+        {
+            info.Environment.Remove(s.Variable);
+            info.Environment.Remove(s.LegacyVariable);
+        }
         return new DaemonProcess(Process.Start(info)!, directory);
     }
 

@@ -88,6 +88,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.True(json.GetProperty("daemon").GetProperty("rss_bytes").GetInt64() > 0);
         Assert.True(json.GetProperty("daemon").GetProperty("gc_heap_bytes").GetInt64() > 0);
         Assert.False(json.GetProperty("daemon").GetProperty("framework_precompiled").GetBoolean()); // re-executed with DOTNET_ReadyToRun=0
+        Assert.Equal(16L << 20, json.GetProperty("daemon").GetProperty("gc_gen0_max_budget_bytes").GetInt64()); // ... and DOTNET_GCgen0size, as the GC took it
         Assert.True(json.GetProperty("daemon").GetProperty("jit_compiled_methods").GetInt64() > 1000); // start-up alone compiles thousands
         Assert.True(json.GetProperty("daemon").GetProperty("jit_seconds").GetDouble() > 0);
         // The warm-up before registering built every synthetic event and compiled the per-event code.
@@ -98,7 +99,7 @@ public sealed class SubscriberEndToEndTests(ITestOutputHelper output) : DaemonTe
         Assert.True(json.GetProperty("pipeline").TryGetProperty("possibly_lost_serials", out _));
         Assert.Equal(1, json.GetProperty("subscribers").GetProperty("connected").GetInt32());
         // After the re-execution the runtime's diagnostic socket is its own again: dotnet-counters/-trace can attach.
-        var diagnostics = Assert.Single(ReadyToRunSwitch.DiagnosticSockets(Path.GetTempPath(), daemon.Pid));
+        var diagnostics = Assert.Single(RuntimeSwitches.DiagnosticSockets(Path.GetTempPath(), daemon.Pid));
         using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
             probe.Connect(new UnixDomainSocketEndPoint(diagnostics));
 
