@@ -34,7 +34,7 @@ public sealed record JournalSettings
     /// <summary>A journal write holds at most this many events: a pipeline batch up to this size is written whole when the journal waits for it.</summary>
     public int MaxBatchEvents { get; init; } = 512;
 
-    /// <summary>While the journal is behind, pipeline batches wait, merged and cut into writes of at most this many events (≤ <see cref="MaxBatchEvents"/>).</summary>
+    /// <summary>While a write is in progress, pipeline batches wait until about this many events wait (≤ <see cref="MaxBatchEvents"/>); then the pipeline is held back.</summary>
     public int CatchUpBatchEvents { get; init; } = 256;
 
     /// <summary>... and at most about this many bytes of record text.</summary>
@@ -90,7 +90,7 @@ public sealed record JournalSettings
           postgresql-provider = "PostgreSQL.15"
           batch {
             max-events = 512             # events per journal write, at most (a pipeline batch up to this goes whole)
-            catch-up-events = 256        # events per journal write while the journal is behind, at most
+            catch-up-events = 256        # events that wait while a write is in progress, about (then the pipeline is held back)
             max-bytes = 2MiB             # record text per journal write, about
           }
           compression = zstd             # zstd | zlib | none: how each journal write's events are stored
