@@ -29,7 +29,7 @@ public sealed class AuditdInstall
         string debs = Path.Combine(cacheDirectory, "debs");
         Directory.CreateDirectory(debs);
         log($"fetching {string.Join(", ", Packages)} into {debs} (unpacked, not installed)");
-        await RunAsync("apt-get", ["download", .. Packages], debs, ct);
+        await DownloadAsync((file, args) => RunAsync(file, args, debs, ct), log);
         string staging = install.Root + ".partial";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         foreach (var deb in Directory.GetFiles(debs, "*.deb"))
@@ -38,6 +38,24 @@ public sealed class AuditdInstall
             throw new BenchException($"the auditd package did not contain sbin/auditd (looked in {staging})");
         Directory.Move(staging, install.Root);
         return install;
+    }
+
+    /// <summary>
+    /// <c>apt-get download</c> of <see cref="Packages"/>. A fresh machine's package lists can be empty (apt-get update
+    /// never ran, as on a new VM here): then the lists are updated once and the download is tried again.
+    /// </summary>
+    internal static async Task DownloadAsync(Func<string, string[], Task> run, Action<string> log)
+    {
+        try
+        {
+            await run("apt-get", ["download", .. Packages]);
+        }
+        catch (BenchException e) when (e.Message.Contains("Unable to locate package", StringComparison.Ordinal))
+        {
+            log("apt-get knows no auditd package (empty package lists?): running apt-get update, then the download again");
+            await run("apt-get", ["update"]);
+            await run("apt-get", ["download", .. Packages]);
+        }
     }
 
     private static async Task RunAsync(string file, string[] args, string directory, CancellationToken ct)
