@@ -16,8 +16,8 @@ namespace FsAudit.Host.Daemon;
 /// event and ~10 MB less RSS under <c>fsaudit bench</c> (docs/benchmarks-log.md).</item>
 /// <item><c>DOTNET_GCgen0size=0x1000000</c> (16 MiB): the GC sizes its allocation budget between collections from the
 /// largest CPU cache it is told of, and virtual machines report odd ones (a 300 MiB L3 on the 2-core VMs here, which
-/// made an 80 MiB gen0 budget and a daemon peak RSS of 220-260 MB under the bench instead of ~190);
-/// 16 MiB is what a server's real 20-32 MB L3 gives.</item>
+/// made an 80 MiB gen0 budget and a daemon peak RSS of 212-251 MiB under the 2-writer bench, against a median of 179
+/// with 16 MiB; docs/benchmarks-log.md). A server's real 20-32 MB L3 gives the GC about 10-16 MiB.</item>
 /// </list>
 /// </summary>
 internal static partial class RuntimeSwitches
