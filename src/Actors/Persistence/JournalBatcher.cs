@@ -5,7 +5,7 @@ using FsAudit.Engine.Events;
 namespace FsAudit.Actors.Persistence;
 
 /// <summary>
-/// Cuts the pipeline's event batches into journal writes. Every write costs the persistence plugin a fixed ~0.4-0.5 ms
+/// Cuts the pipeline's event batches into journal writes. Every write costs the persistence plugin a fixed ~0.5 ms
 /// of CPU and a few thread hand-offs (PipelineBench's write stage), and every event waits in memory until its write is
 /// done, so:
 /// <list type="bullet">
