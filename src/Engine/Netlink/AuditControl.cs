@@ -72,6 +72,19 @@ public sealed class AuditControl : IDisposable
 
     public void Set(AuditStatus status) => Request(AuditMessageType.Set, StatusPayload(status));
 
+    /// <summary>
+    /// Sends a user message (AUDIT_USER, as <c>auditctl -m</c>): the kernel logs it as a record of type 1005 while
+    /// auditing is enabled. Also a way to make kauditd send something, e.g. so it notices that a registered daemon's
+    /// socket is gone and drops the registration.
+    /// </summary>
+    public void SendUserMessage(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var payload = new byte[System.Text.Encoding.UTF8.GetByteCount(text) + 1]; // NUL-terminated, as auditctl sends it
+        System.Text.Encoding.UTF8.GetBytes(text, payload);
+        Request(AuditMessageType.User, payload);
+    }
+
     public void AddRule(AuditRule rule) => Request(AuditMessageType.AddRule, rule.ToRuleData());
 
     public void DeleteRule(AuditRule rule) => Request(AuditMessageType.DelRule, rule.ToRuleData());

@@ -15,6 +15,34 @@ namespace FsAudit.Tests.Daemon;
 public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDirectory
 {
     [KernelFact]
+    public void A_killed_daemons_registration_is_dropped_by_the_state_guard_so_the_next_test_can_register()
+    {
+        var guard = KernelStateGuard.Capture();
+        int pid;
+        try
+        {
+            var (_, config) = WatchedConfig("watched", "stale");
+            using (var daemon = DaemonProcess.Start(Dir, "run", "--config", config))
+            {
+                Assert.True(daemon.WaitForStderr("running;", TimeSpan.FromSeconds(30)), daemon.Stderr);
+                pid = daemon.Pid;
+                daemon.Signal(Tmds.Linux.LibC.SIGKILL); // as a failed assertion's dispose does: no unregistering
+                Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(10)));
+            }
+            // kauditd has sent it nothing since: the kernel still names the dead process as its daemon.
+            Assert.Equal((uint)pid, guard.Control.GetStatus().Pid);
+        }
+        finally
+        {
+            guard.Dispose(); // throws if it cannot restore the state
+        }
+        using var control = new FsAudit.Engine.Netlink.AuditControl();
+        var after = control.GetStatus();
+        Assert.Equal(0u, after.Pid);
+        Assert.Equal(guard.Status.Enabled, after.Enabled);
+    }
+
+    [KernelFact]
     public void Run_prints_each_operation_once_and_restores_the_kernel_on_SIGTERM()
     {
         using var guard = KernelStateGuard.Capture();
@@ -27,6 +55,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
             // The daemon re-executed itself without the framework's ReadyToRun code, keeping its process id.
             Assert.Equal((uint)daemon.Pid, during.Pid);
             Assert.Contains("DOTNET_ReadyToRun=0", daemon.CurrentEnvironment());
+            Assert.Contains("DOTNET_GCgen0size=0x1000000", daemon.CurrentEnvironment());
             Assert.Equal(4321u, during.BacklogLimit);
             Assert.Equal(1u, during.Enabled);
 

@@ -88,6 +88,7 @@ public sealed class KernelStateGuard : IDisposable
             if (now.Pid != 0 && now.Pid != Status.Pid)
             {
                 if (now.Pid == (uint)Environment.ProcessId) Try(() => _control.SetPid(0));
+                else if (!Directory.Exists($"/proc/{now.Pid}")) Try(() => DropStaleDaemon(now.Pid));
                 else errors.Add(new InvalidOperationException($"Audit daemon pid {now.Pid} registered during the test is another process; it cannot be unregistered from here."));
             }
 
@@ -109,6 +110,24 @@ public sealed class KernelStateGuard : IDisposable
             _machineLock.Dispose(); // closing the file releases the flock
         }
         if (errors.Count > 0) throw new AggregateException("Restoring the kernel audit state failed.", errors);
+    }
+
+    /// <summary>
+    /// A daemon killed during the test (a failed assertion disposes its process) stays registered until kauditd next
+    /// fails to send to it; nobody else may unregister it. A user message makes kauditd send, notice and drop it, so a
+    /// failed daemon test reports its own failure instead of this guard's, and the next test can register.
+    /// </summary>
+    private void DropStaleDaemon(uint pid)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            if (_control.GetStatus().Enabled != 0) _control.SendUserMessage("fsaudit test: dropping the registration of an exited audit daemon");
+            Thread.Sleep(50);
+            if (_control.GetStatus().Pid != pid) return;
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"Audit daemon pid {pid} exited during the test but stayed registered for 5 s.");
+        }
     }
 
     private void RestoreRules()
