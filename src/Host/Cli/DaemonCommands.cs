@@ -30,8 +30,7 @@ internal static class DaemonCommands
         };
         cmd.SetAction(async (result, ct) =>
         {
-            if (RuntimeSwitches.ReexecWithSwitches() is { } why)
-                Log.Warn($"running without the runtime switches {string.Join(", ", RuntimeSwitches.Missing(Environment.GetEnvironmentVariable))} ({why})");
+            if (RuntimeSwitches.ReexecWithSwitches() is { } failed) Log.Warn(failed);
             var options = new DaemonOptions
             {
                 ConfigFile = result.GetValue(config),

@@ -52,13 +52,15 @@ internal static partial class RuntimeSwitches
 
     /// <summary>
     /// Replaces this process with itself, the missing switches added to its environment, unless none is missing.
-    /// Returns only when nothing was done, or with the reason when the exec failed (then the daemon runs as it is).
+    /// Returns only when nothing was done, or, when the exec failed (then the daemon runs as it is), which switches
+    /// are missing and why.
     /// </summary>
     public static string? ReexecWithSwitches()
     {
         if (!OperatingSystem.IsLinux()) return null;
         var missing = Missing(Environment.GetEnvironmentVariable);
         if (missing.Count == 0) return null;
+        string Failed(string why) => $"running without {string.Join(", ", missing)} ({why})";
         string[] argv;
         try
         {
@@ -66,9 +68,9 @@ internal static partial class RuntimeSwitches
         }
         catch (IOException e)
         {
-            return $"cannot read /proc/self/cmdline: {e.Message}";
+            return Failed($"cannot read /proc/self/cmdline: {e.Message}");
         }
-        if (argv.Length == 0) return "empty /proc/self/cmdline";
+        if (argv.Length == 0) return Failed("empty /proc/self/cmdline");
         var env = new List<string>();
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables()) env.Add($"{e.Key}={e.Value}");
         env.AddRange(missing);
@@ -76,7 +78,7 @@ internal static partial class RuntimeSwitches
         Console.Error.Flush();
         RemoveDiagnosticSocket();
         execve("/proc/self/exe", [.. argv, null], [.. env, null]);
-        return $"execve failed: errno {Marshal.GetLastPInvokeError()}";
+        return Failed($"execve failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>

@@ -120,13 +120,12 @@ public sealed class KernelStateGuard : IDisposable
     private void DropStaleDaemon(uint pid)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (true)
+        for (var status = _control.GetStatus(); status.Pid == pid; status = _control.GetStatus())
         {
-            if (_control.GetStatus().Enabled != 0) _control.SendUserMessage("fsaudit test: dropping the registration of an exited audit daemon");
-            Thread.Sleep(50);
-            if (_control.GetStatus().Pid != pid) return;
             if (DateTime.UtcNow > deadline)
                 throw new InvalidOperationException($"Audit daemon pid {pid} exited during the test but stayed registered for 5 s.");
+            if (status.Enabled != 0) _control.SendUserMessage("fsaudit test: dropping the registration of an exited audit daemon");
+            Thread.Sleep(50);
         }
     }
 
