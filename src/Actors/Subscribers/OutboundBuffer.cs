@@ -16,6 +16,7 @@ public sealed class OutboundBuffer
     private long _capacity;
     private long _lastTakeMs = Environment.TickCount64;
     private long _lastOffset;
+    private long _nextOffset;
     private volatile bool _catchingUp;
     private bool _completed;
 
@@ -158,6 +159,16 @@ public sealed class OutboundBuffer
         get { lock (_lock) return _lastOffset; }
     }
 
+    /// <summary>
+    /// The next offset the subscriber's filter actor needs, whether from live batches or a catch-up pass (set by that
+    /// actor). The hub keeps its recent window only for lagging subscribers it still reaches.
+    /// </summary>
+    public long NextOffset
+    {
+        get => Interlocked.Read(ref _nextOffset);
+        set => Interlocked.Exchange(ref _nextOffset, value);
+    }
+
     /// <summary>Set while the subscriber reads from the journal rather than the live stream (shown by status).</summary>
     public bool CatchingUp
     {
@@ -174,14 +185,17 @@ public sealed class OutboundBuffer
     /// state. One that took nothing for <see cref="StallTime"/> does not count: a stalled reader must not make every
     /// event live longer; when it wakes up it catches up from the journal.
     /// </summary>
-    public bool IsLagging
+    public bool IsLagging => LagsWith(0);
+
+    /// <summary>
+    /// <see cref="IsLagging"/> as it would be with <paramref name="incomingBytes"/> more queued: the hub asks before its
+    /// batch reaches the filter actor, so a batch that will fill the buffer is kept in the recent window already.
+    /// </summary>
+    public bool LagsWith(long incomingBytes)
     {
-        get
-        {
-            long queued = Interlocked.Read(ref _queuedBytes);
-            if (!_catchingUp && queued * 4 < CapacityBytes) return false;
-            return queued == 0 || Environment.TickCount64 - Volatile.Read(ref _lastTakeMs) < StallTime.TotalMilliseconds;
-        }
+        long queued = Interlocked.Read(ref _queuedBytes);
+        if (!_catchingUp && (queued + incomingBytes) * 4 < CapacityBytes) return false;
+        return queued == 0 || Environment.TickCount64 - Volatile.Read(ref _lastTakeMs) < StallTime.TotalMilliseconds;
     }
 
     /// <summary>True when lines are ready; false once completed and drained.</summary>

@@ -8,8 +8,11 @@ namespace FsAudit.Actors.Subscribers;
 /// has costs almost nothing, where reading the journal means inflating, decoding, rebuilding and serializing every
 /// event again — under load that extra work made the daemon itself fall behind. Only a subscriber further behind than
 /// the window reads the journal. Bounded by bytes (lines plus a per-event estimate); thread-safe (the hub appends,
-/// catch-up passes read). The hub keeps it only while some subscriber lags (<see cref="OutboundBuffer.IsLagging"/>):
-/// kept events survive into older GC generations, which cost 0.4 s of CPU per 100k events when kept all the time.
+/// catch-up passes read). The hub keeps it whole only while some subscriber lags (<see cref="OutboundBuffer.IsLagging"/>)
+/// and the window still reaches that subscriber: kept events survive into older GC generations, which cost 0.4 s of CPU
+/// per 100k events when kept all the time. Otherwise it keeps just the latest <see cref="LatestSegments"/> batches
+/// (<see cref="KeepLatest"/>), so a subscriber whose buffer overflows in a batch just published (its filter actor runs
+/// after the hub decided) still finds that batch here instead of in the journal.
 /// </summary>
 public sealed class RecentEvents(long capacityBytes)
 {
@@ -49,6 +52,44 @@ public sealed class RecentEvents(long capacityBytes)
                 _from = old.Through + 1;
             }
         }
+    }
+
+    /// <summary>Batches <see cref="KeepLatest"/> keeps: the one just published and two before it (filter actors may
+    /// still be working on those when the hub publishes the next).</summary>
+    internal const int LatestSegments = 3;
+
+    /// <summary>
+    /// Adds a published batch but keeps only the latest <see cref="LatestSegments"/> (nobody lags, or nobody the window
+    /// could still serve): enough for a subscriber that overflows in the batch being published, too little to be kept
+    /// across collections under load.
+    /// </summary>
+    public void KeepLatest(long from, long through, PublishedEvent[] events)
+    {
+        if (capacityBytes <= 0 || through < from)
+        {
+            Reset(through);
+            return;
+        }
+        Append(from, through, events);
+        lock (_gate)
+        {
+            while (_segments.Count > LatestSegments)
+            {
+                var old = _segments.Dequeue();
+                _bytes -= old.Bytes;
+                _from = old.Through + 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a subscriber that next needs <paramref name="next"/> can still be served from the window: it is not
+    /// behind the oldest kept offset (or nothing is kept yet). One further behind reads the journal anyway, so keeping
+    /// the window for it would only cost the GC.
+    /// </summary>
+    public bool Reaches(long next)
+    {
+        lock (_gate) return _segments.Count == 0 || next >= _from;
     }
 
     /// <summary>

@@ -40,6 +40,7 @@ internal sealed class SubscriberFilterActor : ReceiveActor, IWithTimers
         _buffer = buffer;
         _history = history;
         _next = start;
+        _buffer.NextOffset = start;
         _liveThrough = liveNext - 1;
 
         Receive<Deliver>(OnDeliver);
@@ -73,11 +74,13 @@ internal sealed class SubscriberFilterActor : ReceiveActor, IWithTimers
             if (!_buffer.TryOffer(e))
             {
                 _next = e.Offset;
+                _buffer.NextOffset = _next;
                 BeginCatchUp();
                 return;
             }
         }
         if (d.Through + 1 > _next) _next = d.Through + 1;
+        _buffer.NextOffset = _next;
     }
 
     private void BeginCatchUp()
@@ -102,6 +105,7 @@ internal sealed class SubscriberFilterActor : ReceiveActor, IWithTimers
                 foreach (var e in chunk.Matched)
                     if (!await buffer.OfferAsync(e, ct).ConfigureAwait(false))
                         throw new OperationCanceledException("subscriber gone");
+                buffer.NextOffset = Math.Max(buffer.NextOffset, chunk.Through + 1);
                 return chunk.Through;
             })
             .RunWith(Sink.Aggregate<long, long>(from - 1, (a, t) => Math.Max(a, t)), Context.Materializer())
@@ -112,6 +116,7 @@ internal sealed class SubscriberFilterActor : ReceiveActor, IWithTimers
     {
         _passRunning = false;
         if (p.Through + 1 > _next) _next = p.Through + 1;
+        _buffer.NextOffset = _next;
         if (_liveThrough < _next)
         {
             // Caught up: every later offset will arrive in a Deliver, in order, after this message.

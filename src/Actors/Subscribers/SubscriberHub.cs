@@ -105,16 +105,25 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         if (_recent != null)
         {
             // Keeping costs the GC (every kept event is promoted), so only while someone may need it.
-            if (AnyLagging()) _recent.Append(from, deliver.Through, deliver.Events);
-            else _recent.Reset(deliver.Through);
+            if (AnyLaggingInReach(deliver.Events)) _recent.Append(from, deliver.Through, deliver.Events);
+            else _recent.KeepLatest(from, deliver.Through, deliver.Events);
         }
         foreach (var s in _subscribers.Values) s.Filter.Tell(deliver);
     }
 
-    private bool AnyLagging()
+    /// <summary>
+    /// A subscriber lags, or will once <paramref name="batch"/> reaches it (all of it counted: its filter may take it
+    /// all), and the window still reaches back to what it needs next (see <see cref="RecentEvents.Reaches"/>).
+    /// </summary>
+    private bool AnyLaggingInReach(PublishedEvent[] batch)
     {
+        long bytes = 0;
+        foreach (var e in batch) bytes += e.Line.Length;
         foreach (var s in _subscribers.Values)
-            if (s.Request.Buffer.IsLagging) return true;
+        {
+            var buffer = s.Request.Buffer;
+            if (buffer.LagsWith(bytes) && _recent!.Reaches(buffer.NextOffset)) return true;
+        }
         return false;
     }
 

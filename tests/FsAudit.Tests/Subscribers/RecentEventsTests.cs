@@ -88,6 +88,29 @@ public class RecentEventsTests
     }
 
     [Fact]
+    public void Keeping_only_the_latest_holds_the_last_three_batches_and_reaches_tells_whom_the_window_can_serve()
+    {
+        var w = new RecentEvents(1 << 20);
+        Assert.True(w.Reaches(1)); // nothing kept yet: nobody is behind it
+        for (int b = 0; b < 5; b++) w.KeepLatest(b * 10 + 1, b * 10 + 10, Batch(b * 10 + 1, b * 10 + 10));
+
+        var stats = w.Stats();
+        Assert.Equal((21L, 50L, 30L * PerEvent), (stats.FromOffset, stats.ThroughOffset, stats.Bytes));
+        Assert.True(w.Reaches(21));
+        Assert.True(w.Reaches(51)); // needs only what comes next
+        Assert.False(w.Reaches(20));
+        Assert.Equal(20, w.GoneThrough(5)); // without a journal, what a reader behind it missed
+
+        Append(w, 51, 60); // someone lags: kept in full again from here
+        Assert.Equal(21, w.Stats().FromOffset);
+
+        var none = new RecentEvents(0);
+        none.KeepLatest(1, 10, Batch(1, 10));
+        Assert.Null(none.Stats().FromOffset);
+        Assert.Equal(10, none.GoneThrough(1));
+    }
+
+    [Fact]
     public void A_zero_capacity_keeps_nothing()
     {
         var w = new RecentEvents(0);

@@ -284,40 +284,59 @@ public class SubscriberHubTests : TestKit
     }
 
     [Fact]
-    public async Task The_recent_window_is_kept_only_while_a_subscriber_lags()
+    public async Task The_recent_window_keeps_the_latest_batches_and_everything_while_a_subscriber_lags()
     {
         var recent = new RecentEvents(1 << 20);
         var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, history: new WindowedHistory(recent, new RecordingHistory())));
         var (buffer, _) = Subscribe(hub, """{"classes":["files"]}""", bufferBytes: 4096);
-
-        // Keeping up (the buffer is drained before each batch): nothing is kept.
-        for (int i = 0; i < 3; i++)
-        {
-            hub.Tell(new PublishBatch<TestEvent>(Mixed(2)), TestActor);
-            ExpectMsg<HubAck>(Wait);
-            await Read(buffer, g => g.Count == 1);
-        }
-        Assert.Null(recent.Stats().FromOffset);
-
-        // Not reading: once a quarter of its buffer is queued the hub keeps every batch it publishes.
-        int published = 6;
-        while (!buffer.IsLagging)
+        long published = 0;
+        async Task Publish(bool read)
         {
             hub.Tell(new PublishBatch<TestEvent>(Mixed(2)), TestActor);
             ExpectMsg<HubAck>(Wait);
             published += 2;
-            await AwaitConditionAsync(() => Task.FromResult(buffer.LastOffset >= published - 1), Wait);
+            if (read) await Read(buffer, g => g.Count == 1);
+            else await AwaitConditionAsync(() => Task.FromResult(buffer.LastOffset >= published - 1), Wait);
         }
-        hub.Tell(new PublishBatch<TestEvent>(Mixed(4)), TestActor);
-        ExpectMsg<HubAck>(Wait);
-        var stats = recent.Stats();
-        Assert.Equal((published + 1L, published + 4L), (stats.FromOffset, stats.ThroughOffset));
 
-        // Caught up again: the next batch empties the window.
-        await Read(buffer, g => g.Count > 0 && g[^1].GetProperty("offset").GetInt64() == published + 3);
-        hub.Tell(new PublishBatch<TestEvent>(Mixed(2)), TestActor);
-        ExpectMsg<HubAck>(Wait);
-        Assert.Null(recent.Stats().FromOffset);
+        // Keeping up (the buffer is drained after each batch): only the latest three batches are kept.
+        for (int i = 0; i < 5; i++) await Publish(read: true);
+        Assert.Equal((published - 5, published), (recent.Stats().FromOffset, recent.Stats().ThroughOffset));
+
+        // Not reading: once a quarter of its buffer is queued (or would be with the next batch) every batch is kept.
+        while (!buffer.IsLagging) await Publish(read: false);
+        long lagging = published;
+        for (int i = 0; i < 5; i++) await Publish(read: false);
+        var stats = recent.Stats();
+        Assert.True(stats.FromOffset <= lagging - 5, $"window from {stats.FromOffset}, lagging since {lagging}");
+        Assert.Equal(published, stats.ThroughOffset);
+
+        // Caught up again: the next batch trims it to the latest three.
+        await Read(buffer, g => g.Count > 0 && g[^1].GetProperty("offset").GetInt64() == published - 1);
+        await Publish(read: true);
+        Assert.Equal((published - 5, published), (recent.Stats().FromOffset, recent.Stats().ThroughOffset));
+    }
+
+    [Fact]
+    public async Task A_batch_that_will_overflow_a_subscriber_is_kept_before_its_filter_sees_it()
+    {
+        var recent = new RecentEvents(1 << 20);
+        var stored = new RecordingHistory();
+        var hub = Sys.ActorOf(SubscriberHub.Props(TestView.Instance, maxSubscribers: 8, history: new WindowedHistory(recent, stored)));
+        var (buffer, _) = Subscribe(hub, """{}""", bufferBytes: 2000);
+
+        // Six batches in a row, each larger than the buffer, before the reader takes anything: every one is kept, so
+        // the catch-up after the overflow reads the window, never the journal.
+        for (int i = 0; i < 6; i++)
+        {
+            hub.Tell(new PublishBatch<TestEvent>(Mixed(20)), TestActor);
+            ExpectMsg<HubAck>(Wait);
+        }
+        var got = await Read(buffer, g => g.Count > 0 && g[^1].GetProperty("offset").GetInt64() == 120);
+
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), got.Select(e => e.GetProperty("offset").GetInt64()));
+        Assert.Empty(stored.Reads);
+        Assert.True(recent.Stats().WindowPasses > 0);
     }
 
     [Fact]
