@@ -16,8 +16,9 @@ namespace FsAudit.Actors.Pipeline;
 /// event building, classification and the subscriber line, journal encoding — before the daemon registers with
 /// the kernel. With tiered compilation off (fsaudit.csproj) a method is JIT-compiled at its first call; without
 /// this, 0.54–0.77 s of CPU went to the JIT in the first second of a 2-writer flood, 0.24–0.28 s with it (status
-/// <c>daemon.jit_seconds</c>; what remains is Akka, the journal plugin and the hub). Nothing it produces leaves this
-/// class: no journal write, no subscriber, no counter of the pipeline moves.
+/// <c>daemon.jit_seconds</c>; what remains is Akka, the journal plugin and the hub, see also <see cref="SubscriberWarmUp"/>).
+/// Nothing it produces leaves this class but the events handed to <c>built</c>: no journal write, no subscriber, no
+/// counter of the pipeline moves.
 /// </summary>
 public static class HotPathWarmUp
 {
@@ -29,7 +30,8 @@ public static class HotPathWarmUp
     /// <param name="view">The live view: its classifier, catalog and enrichment are part of the warm path.</param>
     /// <param name="journal">The journal's encoding settings; null when the journal is off.</param>
     /// <param name="rounds">Passes over the syscall list (each event is built and encoded once per pass).</param>
-    public static WarmUpReport Run(AuditEventView view, JournalSettings? journal, int rounds = 4)
+    /// <param name="built">Receives the events built, for <see cref="SubscriberWarmUp"/>.</param>
+    public static WarmUpReport Run(AuditEventView view, JournalSettings? journal, int rounds = 4, List<AuditEvent>? built = null)
     {
         long methods0 = JitInfo.GetCompiledMethodCount();
         var jit0 = JitInfo.GetCompilationTime();
@@ -65,7 +67,13 @@ public static class HotPathWarmUp
         }
         correlator.Flush(events);
         batch.AddRange(events);
-        if (encoder is not null) encodedBytes = encoder.Encode(batch, 1, journal!.Compression).Length;
+        if (encoder is not null)
+        {
+            var payload = encoder.Encode(batch, 1, journal!.Compression);
+            encodedBytes = payload.Length;
+            EventBatchCodec.Decode(payload); // what a catch-up from the journal decodes
+        }
+        built?.AddRange(batch);
 
         clock.Stop();
         return new WarmUpReport(batch.Count, parser.Unparsable + parser.MalformedBuffers, names, lineBytes, encodedBytes, clock.Elapsed,
