@@ -1,7 +1,7 @@
 using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.Parsers;
 
-// TraceSummary FILE.nettrace [top] [thread-name-filter]
+// TraceSummary FILE.nettrace [top] [thread-name-filter]; top = -1 lists the JIT-compiled methods in time order
 // Exclusive and inclusive sample counts per method from the SampleProfiler's thread samples, per thread and overall.
 // Idle samples (leaf frame = a wait) are dropped, so counts are CPU.
 // Capture: DOTNET_EnableEventPipe=1 DOTNET_EventPipeOutputPath=trace.nettrace
@@ -21,9 +21,17 @@ var gcStart = new Dictionary<int, (double Ms, int Gen)>();
 var gcReasons = new Dictionary<string, int>();
 var largeAllocs = new Dictionary<string, long>();
 var smallAllocs = new Dictionary<string, long>();
+var promoted = new long[3]; // bytes each generation's survivors added to the next one, summed over the GCs that collected it
+int heapStats = 0;
 double firstMs = double.NaN, lastMs = 0;
+var jitted = new List<(double Ms, string Name)>(); // methods the JIT compiled, in order (MethodLoadVerbose)
 foreach (var e in log.Events)
 {
+    if (e.EventName is "Method/LoadVerbose" or "Method/MethodLoadVerbose")
+    {
+        jitted.Add((e.TimeStampRelativeMSec, $"{e.PayloadByName("MethodNamespace")}::{e.PayloadByName("MethodName")}"));
+        continue;
+    }
     if (double.IsNaN(firstMs)) firstMs = e.TimeStampRelativeMSec;
     lastMs = e.TimeStampRelativeMSec;
     // GC work runs in native code the sampler does not attribute: time it from the runtime's GC events.
@@ -43,6 +51,12 @@ foreach (var e in log.Events)
             gcMs[st.Gen] += e.TimeStampRelativeMSec - st.Ms;
         }
         gcStart.Clear();
+        continue;
+    }
+    if (e.EventName == "GC/HeapStats")
+    {
+        heapStats++;
+        for (int g = 0; g < 3; g++) promoted[g] += Convert.ToInt64(e.PayloadByName($"TotalPromotedSize{g}"));
         continue;
     }
     if (e.EventName == "GC/AllocationTick")
@@ -74,9 +88,16 @@ foreach (var e in log.Events)
         if (seen.Add(name)) inclusive[name] = inclusive.GetValueOrDefault(name) + 1;
     }
 }
+if (top == -1)
+{
+    // TraceSummary FILE -1: the JIT-compiled methods in order, with their time (what is compiled late, under load).
+    foreach (var (ms, name) in jitted) Console.WriteLine($"{(ms - firstMs) / 1000,8:F3} s  {name}");
+    return;
+}
 Console.WriteLine($"{samples} samples over {(lastMs - firstMs) / 1000:F1} s");
 Console.WriteLine($"GCs gen0/1/2: {gcCount[0]}/{gcCount[1]}/{gcCount[2]}, time in GC (start to stop): {gcMs[0]:F0}/{gcMs[1]:F0}/{gcMs[2]:F0} ms (gen2 background GCs run concurrently)");
 Console.WriteLine("GC reasons (generation, reason, type): " + string.Join(", ", gcReasons.OrderByDescending(k => k.Value).Select(k => $"{k.Key} ×{k.Value}")));
+Console.WriteLine($"promoted (survivors, MB summed over {heapStats} GCs): gen0 {promoted[0] / 1e6:F1}, gen1 {promoted[1] / 1e6:F1}, gen2 {promoted[2] / 1e6:F1}");
 Console.WriteLine("--- large-object allocations (MB, sampled every ~100 KB)");
 foreach (var kv in largeAllocs.OrderByDescending(k => k.Value).Take(12)) Console.WriteLine($"{kv.Value / 1e6,9:F1} {kv.Key}");
 Console.WriteLine($"--- small-object allocations (MB, sampled every ~100 KB; {smallAllocs.Values.Sum() / 1e6:F0} MB in all)");
