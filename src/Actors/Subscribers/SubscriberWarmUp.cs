@@ -13,8 +13,12 @@ namespace FsAudit.Actors.Subscribers;
 /// </summary>
 public static class SubscriberWarmUp
 {
-    /// <summary>Publishes <paramref name="events"/> (a few dozen is plenty) in four batches; returns the lines taken.</summary>
-    /// <exception cref="TimeoutException">The subscriber did not receive every event within <paramref name="timeout"/>.</exception>
+    /// <summary>
+    /// Publishes <paramref name="events"/> (the daemon passes the hot-path warm-up's 256) in four batches and drains the
+    /// subscriber until it has every line and has left its catch-up; returns the lines taken. <paramref name="onLine"/>
+    /// sees each line (tests).
+    /// </summary>
+    /// <exception cref="TimeoutException">The subscriber had not finished within <paramref name="timeout"/>.</exception>
     public static async Task<int> RunAsync<TEvent>(ActorSystem system, ISubscriptionEventView<TEvent> view, IReadOnlyList<TEvent> events,
         TimeSpan timeout, Action<byte[]>? onLine = null)
     {
