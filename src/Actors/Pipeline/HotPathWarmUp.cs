@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime;
 using System.Text;
 using FsAudit.Actors.Persistence;
 using FsAudit.Actors.Subscribers;
@@ -33,9 +31,7 @@ public static class HotPathWarmUp
     /// <param name="built">Receives the events built, for <see cref="SubscriberWarmUp"/>.</param>
     public static WarmUpReport Run(AuditEventView view, JournalSettings? journal, int rounds = 4, List<AuditEvent>? built = null)
     {
-        long methods0 = JitInfo.GetCompiledMethodCount();
-        var jit0 = JitInfo.GetCompilationTime();
-        var clock = Stopwatch.StartNew();
+        var work = JitWork.Start();
 
         var buffer = new byte[1 << 20];
         var parser = new KernelBufferParser();
@@ -75,9 +71,8 @@ public static class HotPathWarmUp
         }
         built?.AddRange(batch);
 
-        clock.Stop();
-        return new WarmUpReport(batch.Count, parser.Unparsable + parser.MalformedBuffers, names, lineBytes, encodedBytes, clock.Elapsed,
-            JitInfo.GetCompiledMethodCount() - methods0, JitInfo.GetCompilationTime() - jit0);
+        return new WarmUpReport(batch.Count, parser.Unparsable + parser.MalformedBuffers, names, lineBytes, encodedBytes, work.Elapsed,
+            work.Methods, work.JitTime);
     }
 
     /// <summary>Frames one event's records (SYSCALL, CWD, PATHs, PROCTITLE, EOE) as the kernel sends them; returns the new length.</summary>

@@ -181,16 +181,9 @@ public sealed class AuditDaemon
     /// <summary>The subscriber side's warm-up (<see cref="SubscriberWarmUp"/>); a failure only means a slower first catch-up.</summary>
     private async Task WarmUpSubscribersAsync(AuditEventView view, IReadOnlyList<AuditEvent> events)
     {
-        if (events.Count == 0) return;
-        long methods0 = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var jit0 = System.Runtime.JitInfo.GetCompilationTime();
-        var clock = Stopwatch.StartNew();
         try
         {
-            int lines = await SubscriberWarmUp.RunAsync(_system!, view, events, TimeSpan.FromSeconds(10));
-            Log.Info($"subscriber warm-up: {lines} lines through a catch-up in {clock.Elapsed.TotalMilliseconds:0} ms, " +
-                     $"{System.Runtime.JitInfo.GetCompiledMethodCount() - methods0} methods JIT-compiled " +
-                     $"({(System.Runtime.JitInfo.GetCompilationTime() - jit0).TotalMilliseconds:0} ms)");
+            Log.Info($"subscriber warm-up: {await SubscriberWarmUp.RunAsync(_system!, view, events, TimeSpan.FromSeconds(10))}");
         }
         catch (Exception e)
         {

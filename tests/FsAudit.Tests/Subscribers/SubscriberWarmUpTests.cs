@@ -14,7 +14,7 @@ public class SubscriberWarmUpTests : TestKit
         var offsets = new List<long>();
         int gaps = 0, eventLines = 0;
 
-        int lines = await SubscriberWarmUp.RunAsync(Sys, TestView.Instance, events, TimeSpan.FromSeconds(30), l =>
+        int lines = (await SubscriberWarmUp.RunAsync(Sys, TestView.Instance, events, TimeSpan.FromSeconds(30), l =>
         {
             var line = Lines.Parse(l);
             if (line.TryGetProperty("offset", out var o))
@@ -30,7 +30,7 @@ public class SubscriberWarmUpTests : TestKit
                 gaps++;
                 for (long g = line.GetProperty("from").GetInt64(); g <= line.GetProperty("to").GetInt64(); g++) offsets.Add(g);
             }
-        });
+        })).Lines;
 
         Assert.Equal(eventLines + gaps, lines);
         Assert.Equal(Enumerable.Range(1, 256).Select(i => (long)i), offsets); // each offset once, in order
@@ -40,6 +40,6 @@ public class SubscriberWarmUpTests : TestKit
     [Fact]
     public async Task Nothing_to_publish_is_no_work()
     {
-        Assert.Equal(0, await SubscriberWarmUp.RunAsync(Sys, TestView.Instance, Array.Empty<TestEvent>(), TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, (await SubscriberWarmUp.RunAsync(Sys, TestView.Instance, Array.Empty<TestEvent>(), TimeSpan.FromSeconds(1))).Lines);
     }
 }
