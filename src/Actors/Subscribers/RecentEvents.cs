@@ -10,9 +10,10 @@ namespace FsAudit.Actors.Subscribers;
 /// the window reads the journal. Bounded by bytes (lines plus a per-event estimate); thread-safe (the hub appends,
 /// catch-up passes read). The hub keeps it whole only while some subscriber lags (<see cref="OutboundBuffer.IsLagging"/>)
 /// and the window still reaches that subscriber: kept events survive into older GC generations, which cost 0.4 s of CPU
-/// per 100k events when kept all the time. Otherwise it keeps just the latest <see cref="LatestSegments"/> batches
-/// (<see cref="KeepLatest"/>), so a subscriber whose buffer overflows in a batch just published (its filter actor runs
-/// after the hub decided) still finds that batch here instead of in the journal.
+/// per 100k events when kept all the time. Otherwise it keeps the newest batch and, of the latest
+/// <see cref="LatestSegments"/>, those some filter actor has not taken yet (<see cref="KeepLatest"/>), so a subscriber
+/// whose buffer overflows in a batch just published (its filter actor runs after the hub decided) still finds that
+/// batch here instead of in the journal.
 /// </summary>
 public sealed class RecentEvents(long capacityBytes)
 {
@@ -60,10 +61,13 @@ public sealed class RecentEvents(long capacityBytes)
 
     /// <summary>
     /// Adds a published batch but keeps only the latest <see cref="LatestSegments"/> (nobody lags, or nobody the window
-    /// could still serve): enough for a subscriber that overflows in the batch being published, too little to be kept
-    /// across collections under load.
+    /// could still serve), and of the older ones only those some filter actor has not passed yet: enough for a
+    /// subscriber that overflows in a batch its filter is still working on, too little to be kept across collections
+    /// under load (each kept batch is promoted by every collection that finds it).
     /// </summary>
-    public void KeepLatest(long from, long through, PublishedEvent[] events)
+    /// <param name="everyFilterFrom">The lowest offset any subscriber's filter still has to take (<see cref="OutboundBuffer.NextOffset"/>):
+    /// older batches ending before it are dropped. <see cref="long.MinValue"/> keeps all <see cref="LatestSegments"/>.</param>
+    public void KeepLatest(long from, long through, PublishedEvent[] events, long everyFilterFrom = long.MinValue)
     {
         if (capacityBytes <= 0 || through < from)
         {
@@ -73,7 +77,7 @@ public sealed class RecentEvents(long capacityBytes)
         Append(from, through, events);
         lock (_gate)
         {
-            while (_segments.Count > LatestSegments)
+            while (_segments.Count > LatestSegments || (_segments.Count > 1 && _segments.Peek().Through < everyFilterFrom))
             {
                 var old = _segments.Dequeue();
                 _bytes -= old.Bytes;

@@ -106,7 +106,7 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
         {
             // Keeping costs the GC (every kept event is promoted), so only while someone may need it.
             if (AnyLaggingInReach(deliver.Events)) _recent.Append(from, deliver.Through, deliver.Events);
-            else _recent.KeepLatest(from, deliver.Through, deliver.Events);
+            else _recent.KeepLatest(from, deliver.Through, deliver.Events, EveryFilterFrom());
         }
         foreach (var s in _subscribers.Values) s.Filter.Tell(deliver);
     }
@@ -125,6 +125,14 @@ public sealed class SubscriberHub<TEvent> : ReceiveActor
             if (buffer.LagsWith(bytes) && _recent!.Reaches(buffer.NextOffset)) return true;
         }
         return false;
+    }
+
+    /// <summary>The lowest offset any subscriber's filter actor has yet to take: batches before it were seen by all.</summary>
+    private long EveryFilterFrom()
+    {
+        long min = long.MaxValue;
+        foreach (var s in _subscribers.Values) min = Math.Min(min, s.Request.Buffer.NextOffset);
+        return min;
     }
 
     private PublishedEvent? Serialize(TEvent e)

@@ -57,6 +57,7 @@ internal static class StringCache
     private static int Hash(ReadOnlySpan<char> value) => Hash(MemoryMarshal.AsBytes(value), out _);
 
     /// <summary>The hash of <paramref name="value"/>; <paramref name="orOfAll"/> has every byte OR-ed into each of its lanes (bit 7 set somewhere: not ASCII).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(ReadOnlySpan<byte> value, out ulong orOfAll)
     {
         const ulong K = 0x9E3779B97F4A7C15;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace FsAudit.Engine.Netlink;
 
@@ -78,6 +79,7 @@ public ref struct NetlinkMessageReader
 
     public readonly NetlinkMessageReader GetEnumerator() => this;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool MoveNext()
     {
         int remaining = _buffer.Length - _offset;

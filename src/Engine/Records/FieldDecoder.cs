@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace FsAudit.Engine.Records;
@@ -122,6 +123,7 @@ public static class FieldDecoder
     // zeros of any length, overflow refused, and trailing NULs ignored as the BCL ignores them.
 
     /// <summary>Decimal with an optional leading '+' or '-' (<c>long.TryParse</c>, <c>NumberStyles.AllowLeadingSign</c>, invariant).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseInt64(ReadOnlySpan<byte> s, out long value)
     {
         value = 0;
@@ -145,6 +147,7 @@ public static class FieldDecoder
     }
 
     /// <summary>Decimal digits only (<c>uint.TryParse</c>, <c>NumberStyles.None</c>, invariant).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseUInt32(ReadOnlySpan<byte> s, out uint value)
     {
         if (TryParseDigits(s, 0, out ulong v) && v <= uint.MaxValue)
@@ -165,6 +168,7 @@ public static class FieldDecoder
     }
 
     /// <summary>Hex digits of either case, no <c>0x</c> (<c>ulong.TryParse</c>, <c>NumberStyles.AllowHexSpecifier</c>, invariant).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseHexUInt64(ReadOnlySpan<byte> s, out ulong value)
     {
         value = 0;
@@ -186,6 +190,7 @@ public static class FieldDecoder
     /// One or more ASCII digits from <paramref name="start"/> to the end (or to trailing NULs) into a ulong; false when
     /// there are none, something else follows, or the value does not fit.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryParseDigits(ReadOnlySpan<byte> s, int start, out ulong value)
     {
         value = 0;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace FsAudit.Engine.Records;
 
@@ -56,6 +57,7 @@ public static class FieldKey
     public const ulong Argc = 0x63677261; // "argc"
 
     /// <summary>The code of <paramref name="key"/> (see the class summary).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Of(ReadOnlySpan<byte> key)
     {
         int n = key.Length;

@@ -1,5 +1,6 @@
-using System.Text;
 using FsAudit.Engine.Kernel;
+using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace FsAudit.Engine.Records;
 
@@ -187,6 +188,7 @@ public static class RecordParser
     /// three searches and three parses): the index of the ')' or -1 for anything else, which <see cref="TryParseStamp"/>
     /// then handles (or refuses) as before. Accepts only what <see cref="TryParseStamp"/> accepts, with the same values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int TryParseCanonicalStamp(ReadOnlySpan<byte> text, out long timestampMs, out uint serial)
     {
         timestampMs = 0;

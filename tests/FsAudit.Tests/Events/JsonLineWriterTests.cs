@@ -106,6 +106,29 @@ public class JsonLineWriterTests
     }
 
     [Fact]
+    public void Numbers_are_written_as_the_invariant_formatter_writes_them()
+    {
+        var values = new List<long> { 0, long.MinValue, long.MaxValue, long.MinValue + 1 };
+        for (long p = 1; p > 0 && p <= long.MaxValue / 10; p *= 10)
+            values.AddRange([p - 1, p, p + 1, -p, -(p - 1), p * 5]);
+        var rng = new Random(7);
+        for (int i = 0; i < 2000; i++) values.Add(rng.NextInt64(long.MinValue, long.MaxValue) >> rng.Next(64));
+        var w = new JsonLineWriter(16);
+        foreach (long v in values)
+        {
+            w.Reset();
+            w.NumberValue(v);
+            Assert.Equal(v.ToString(System.Globalization.CultureInfo.InvariantCulture), Encoding.UTF8.GetString(w.WrittenSpan));
+        }
+        foreach (ulong v in new[] { ulong.MaxValue, ulong.MaxValue - 1, 10000000000000000000UL, 9999999999999999999UL, 18446744073709551610UL })
+        {
+            w.Reset();
+            w.NumberValue(v);
+            Assert.Equal(v.ToString(System.Globalization.CultureInfo.InvariantCulture), Encoding.UTF8.GetString(w.WrittenSpan));
+        }
+    }
+
+    [Fact]
     public void Extra_properties_are_written_after_the_event_s_own()
     {
         var e = Events()[0];

@@ -6,7 +6,7 @@ using static FsAudit.Tests.Records.AuditText;
 namespace FsAudit.Tests.Records;
 
 /// <summary>
-/// <see cref="FieldReader"/> (values found during the scan, long values searched vectorized) against the plain
+/// <see cref="FieldReader"/> (values found during the scan, separators found in 64-byte classified blocks) against the plain
 /// byte-at-a-time reader it replaced, kept here as the reference: the same fields, values and quoting on random and
 /// record-shaped input.
 /// </summary>
@@ -100,6 +100,21 @@ public class FieldReaderReferenceTests
         for (int i = 0; i < 60_000; i++)
         {
             var text = new byte[rng.Next(0, 120)];
+            for (int k = 0; k < text.Length; k++) text[k] = alphabet[rng.Next(alphabet.Length)];
+            Same(text);
+        }
+    }
+
+    [Fact]
+    public void Long_random_text_across_many_classified_blocks_reads_the_same()
+    {
+        // FieldReader classifies 64 bytes at a time: texts of several blocks, with keys, values and quotes that
+        // straddle the block edges at every offset.
+        byte[] alphabet = [.. "aaaaaaaaaabcxyz0123456789=====          \"'"u8, 0, (byte)'\t', (byte)'\n', 1, 0x1f, 0x80, 0xff];
+        var rng = new Random(64);
+        for (int i = 0; i < 10_000; i++)
+        {
+            var text = new byte[rng.Next(60, 420)];
             for (int k = 0; k < text.Length; k++) text[k] = alphabet[rng.Next(alphabet.Length)];
             Same(text);
         }

@@ -111,6 +111,22 @@ public class RecentEventsTests
     }
 
     [Fact]
+    public void Keeping_the_latest_drops_the_batches_every_filter_has_passed_but_never_the_newest()
+    {
+        var w = new RecentEvents(1 << 20);
+        w.KeepLatest(1, 10, Batch(1, 10), everyFilterFrom: 1);
+        w.KeepLatest(11, 20, Batch(11, 20), everyFilterFrom: 5); // a filter is still inside 1..10
+        Assert.Equal((1L, 20L), (w.Stats().FromOffset, w.Stats().ThroughOffset));
+
+        w.KeepLatest(21, 30, Batch(21, 30), everyFilterFrom: 21); // every filter took 1..20
+        Assert.Equal((21L, 30L, 10L * PerEvent), (w.Stats().FromOffset, w.Stats().ThroughOffset, w.Stats().Bytes));
+
+        w.KeepLatest(31, 40, Batch(31, 40), everyFilterFrom: 41); // even a batch already taken stays until the next
+        Assert.Equal((31L, 40L), (w.Stats().FromOffset, w.Stats().ThroughOffset));
+        Assert.True(w.Covers(31));
+    }
+
+    [Fact]
     public void A_zero_capacity_keeps_nothing()
     {
         var w = new RecentEvents(0);
