@@ -58,6 +58,8 @@ public sealed class SerialGapTracker
 
     public void Observe(uint serial)
     {
+        // The records of one event arrive together: the newest serial is already marked.
+        if (serial == _high && _started) return;
         if (!_started) { Start(serial); return; }
         int d = SerialMath.Distance(_high, serial);
         if (d > 0)
