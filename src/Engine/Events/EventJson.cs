@@ -55,30 +55,7 @@ public static class EventJson
         }
         if (e.Items is { } items) w.Number(N.Items, items);
 
-        NullableLong(w, N.Pid, e.Pid);
-        NullableLong(w, N.Ppid, e.Ppid);
-        Id(w, N.Uid, e.Uid);
-        Id(w, N.Gid, e.Gid);
-        Id(w, N.Auid, e.Auid);
-        if (e.Euid.HasValue) Id(w, N.Euid, e.Euid);
-        if (e.Suid.HasValue) Id(w, N.Suid, e.Suid);
-        if (e.Fsuid.HasValue) Id(w, N.Fsuid, e.Fsuid);
-        if (e.Egid.HasValue) Id(w, N.Egid, e.Egid);
-        if (e.Sgid.HasValue) Id(w, N.Sgid, e.Sgid);
-        if (e.Fsgid.HasValue) Id(w, N.Fsgid, e.Fsgid);
-        Id(w, N.Ses, e.Ses);
-        if (e.Tty != null) EncodedStrings.Write(w, N.Tty, e.Tty);
-        EncodedStrings.Write(w, N.Comm, e.Comm);
-        EncodedStrings.Write(w, N.Exe, e.Exe);
-        if (e.Subj != null) EncodedStrings.Write(w, N.Subj, e.Subj);
-        EncodedStrings.Write(w, N.Key, e.Key);
-        var keys = e.Keys;
-        if (keys.Count > 1)
-        {
-            w.StartArray(N.Keys);
-            for (int i = 0; i < keys.Count; i++) w.StringValue(keys[i]); // indexed: foreach would box an enumerator
-            w.EndArray();
-        }
+        WriteIdentity(w, e);
         if (e.Result != null) EncodedStrings.Write(w, N.Res, e.Result);
         EncodedStrings.Write(w, N.Cwd, e.Cwd);
         EncodedStrings.Write(w, N.Proctitle, e.Proctitle);
@@ -220,6 +197,94 @@ public static class EventJson
             w.PlainStringValue(buf[i..]);
         }
         else w.NullValue();
+    }
+
+    // The process-identity members (pid .. keys) of the last few events, serialized: a process doing many syscalls
+    // writes the same ~250 bytes for each, and comparing a dozen values costs less than formatting them again.
+    [ThreadStatic] private static IdentityMembers[]? t_identities;
+    [ThreadStatic] private static int t_nextIdentity;
+
+    private static void WriteIdentity(JsonLineWriter w, AuditEvent e)
+    {
+        var cache = t_identities ??= [new(), new(), new(), new()];
+        foreach (var c in cache)
+        {
+            if (c.Matches(e))
+            {
+                w.RawMembers(c.Members);
+                return;
+            }
+        }
+        int start = w.Length;
+        WriteIdentityMembers(w, e);
+        var written = w.WrittenSpan[start..];
+        if (!written.IsEmpty && written[0] == (byte)',') written = written[1..];
+        cache[t_nextIdentity++ & (cache.Length - 1)].Set(e, written);
+    }
+
+    private static void WriteIdentityMembers(JsonLineWriter w, AuditEvent e)
+    {
+        NullableLong(w, N.Pid, e.Pid);
+        NullableLong(w, N.Ppid, e.Ppid);
+        Id(w, N.Uid, e.Uid);
+        Id(w, N.Gid, e.Gid);
+        Id(w, N.Auid, e.Auid);
+        if (e.Euid.HasValue) Id(w, N.Euid, e.Euid);
+        if (e.Suid.HasValue) Id(w, N.Suid, e.Suid);
+        if (e.Fsuid.HasValue) Id(w, N.Fsuid, e.Fsuid);
+        if (e.Egid.HasValue) Id(w, N.Egid, e.Egid);
+        if (e.Sgid.HasValue) Id(w, N.Sgid, e.Sgid);
+        if (e.Fsgid.HasValue) Id(w, N.Fsgid, e.Fsgid);
+        Id(w, N.Ses, e.Ses);
+        if (e.Tty != null) EncodedStrings.Write(w, N.Tty, e.Tty);
+        EncodedStrings.Write(w, N.Comm, e.Comm);
+        EncodedStrings.Write(w, N.Exe, e.Exe);
+        if (e.Subj != null) EncodedStrings.Write(w, N.Subj, e.Subj);
+        EncodedStrings.Write(w, N.Key, e.Key);
+        var keys = e.Keys;
+        if (keys.Count > 1)
+        {
+            w.StartArray(N.Keys);
+            for (int i = 0; i < keys.Count; i++) w.StringValue(keys[i]); // indexed: foreach would box an enumerator
+            w.EndArray();
+    }
+    }
+
+    /// <summary>One event's identity values and their serialized members; strings compared by reference (interned values).</summary>
+    private sealed class IdentityMembers
+    {
+        private int? _pid, _ppid;
+        private uint? _uid, _gid, _auid, _euid, _suid, _fsuid, _egid, _sgid, _fsgid, _ses;
+        private string? _tty, _comm, _exe, _subj;
+        private IReadOnlyList<string>? _keys; // null: nothing cached yet
+        private byte[] _members = new byte[512];
+        private int _length;
+
+        public ReadOnlySpan<byte> Members => _members.AsSpan(0, _length);
+
+        public bool Matches(AuditEvent e)
+        {
+            if (_keys is null || e.Pid != _pid || e.Ppid != _ppid || e.Uid != _uid || e.Gid != _gid || e.Auid != _auid
+                || e.Euid != _euid || e.Suid != _suid || e.Fsuid != _fsuid || e.Egid != _egid || e.Sgid != _sgid
+                || e.Fsgid != _fsgid || e.Ses != _ses || !ReferenceEquals(e.Tty, _tty) || !ReferenceEquals(e.Comm, _comm)
+                || !ReferenceEquals(e.Exe, _exe) || !ReferenceEquals(e.Subj, _subj))
+                return false;
+            var keys = e.Keys;
+            if (keys.Count != _keys.Count) return false;
+            for (int i = 0; i < keys.Count; i++)
+                if (!ReferenceEquals(keys[i], _keys[i])) return false;
+            return true;
+        }
+
+        public void Set(AuditEvent e, ReadOnlySpan<byte> members)
+        {
+            (_pid, _ppid, _uid, _gid, _auid, _euid, _suid) = (e.Pid, e.Ppid, e.Uid, e.Gid, e.Auid, e.Euid, e.Suid);
+            (_fsuid, _egid, _sgid, _fsgid, _ses) = (e.Fsuid, e.Egid, e.Sgid, e.Fsgid, e.Ses);
+            (_tty, _comm, _exe, _subj, _keys) = (e.Tty, e.Comm, e.Exe, e.Subj, e.Keys);
+            if (members.Length > _members.Length) _members = new byte[members.Length];
+            members.CopyTo(_members);
+            _length = members.Length;
+        }
     }
 
     private static void Id(JsonLineWriter w, JsonName name, uint? v)

@@ -69,6 +69,50 @@ public class JsonLineWriterTests
         Assert.Equal([.. expected, (byte)'\n'], stream.ToArray());
     }
 
+    [Fact]
+    public void Repeated_and_changing_process_identities_write_what_the_utf8_json_writer_writes()
+    {
+        // EventJson reuses the serialized identity members (pid .. keys) of its last few events when the values are the
+        // same: cycle through more identities than it keeps, repeat them, and change one value at a time.
+        string[] keyA = ["data"], keyB = ["data", "second"], keyACopy = [new string("data".AsSpan())];
+        var identities = new List<AuditEvent>();
+        for (int i = 0; i < 6; i++)
+        {
+            identities.Add(new AuditEvent
+            {
+                Type = "SYSCALL", Syscall = 257, Pid = 100 + i, Ppid = 1, Uid = 0, Gid = 0, Auid = i % 2 == 0 ? Unset : 1000u,
+                Euid = 0, Suid = 0, Fsuid = 0, Egid = 0, Sgid = 0, Fsgid = 0, Ses = Unset, Tty = i == 3 ? null : "(none)",
+                Comm = "w", Exe = "/usr/bin/w", Subj = i == 4 ? "unconfined" : null, Keys = i == 5 ? keyB : keyA,
+            });
+        }
+        var variants = new List<AuditEvent>
+        {
+            new() { Type = "SYSCALL", Pid = 100, Ppid = 1, Uid = 0, Gid = 0, Auid = Unset, Euid = 0, Suid = 0, Fsuid = 0, Egid = 0, Sgid = 1, Fsgid = 0, Ses = Unset, Tty = "(none)", Comm = "w", Exe = "/usr/bin/w", Keys = keyA },
+            new() { Type = "SYSCALL", Pid = 100, Ppid = 1, Uid = 0, Gid = 0, Auid = Unset, Euid = 0, Suid = 0, Fsuid = 0, Egid = 0, Sgid = 0, Fsgid = 0, Ses = Unset, Tty = "(none)", Comm = "w", Exe = "/usr/bin/w", Keys = keyACopy },
+            new() { Type = "SYSCALL", Pid = 100, Ppid = 1, Uid = 0, Gid = 0, Auid = Unset, Euid = null, Suid = 0, Fsuid = 0, Egid = 0, Sgid = 0, Fsgid = 0, Ses = Unset, Tty = "(none)", Comm = "w", Exe = "/usr/bin/w", Keys = keyA },
+            new() { Type = "SYSCALL", Pid = 100, Ppid = 1, Uid = 0, Gid = 0, Auid = Unset, Euid = 0, Suid = 0, Fsuid = 0, Egid = 0, Sgid = 0, Fsgid = 0, Ses = Unset, Tty = "(none)", Comm = "w\"", Exe = "/usr/bin/w", Keys = keyA },
+            new() { Type = "SYSCALL", Pid = 100, Ppid = 1, Uid = 0, Gid = 0, Auid = Unset, Euid = 0, Suid = 0, Fsuid = 0, Egid = 0, Sgid = 0, Fsgid = 0, Ses = Unset, Tty = "(none)", Comm = "w", Exe = "/usr/bin/w", Keys = [] },
+            new(),
+        };
+        var sequence = new List<AuditEvent>();
+        for (int round = 0; round < 3; round++)
+        {
+            sequence.AddRange(identities);
+            sequence.AddRange(Enumerable.Repeat(identities[round], 3));
+            sequence.AddRange(variants);
+        }
+        foreach (var e in sequence)
+        {
+            var expected = Reference(w =>
+            {
+                w.WriteStartObject();
+                ReferenceProperties(w, e);
+                w.WriteEndObject();
+            });
+            Assert.Equal(Encoding.UTF8.GetString(expected), EventJson.ToLine(e));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(EventIndexes))]
     public void Subscriber_line_matches_the_utf8_json_writer(int index)
