@@ -34,6 +34,7 @@ public ref struct FieldReader
         _blockStart = -(1 << 30); // nothing classified yet (any position is outside the block)
         _spaces = _ends = 0;
         Key = default;
+        KeyOffset = 0;
         RawValue = default;
         Value = default;
         Quoting = FieldQuoting.None;
@@ -41,6 +42,9 @@ public ref struct FieldReader
 
     /// <summary>The field name of the current pair.</summary>
     public ReadOnlySpan<byte> Key { get; private set; }
+
+    /// <summary>Where <see cref="Key"/> starts in the text being read.</summary>
+    public int KeyOffset { get; private set; }
 
     /// <summary>The value exactly as written, quotes included.</summary>
     public ReadOnlySpan<byte> RawValue { get; private set; }
@@ -108,6 +112,7 @@ public ref struct FieldReader
             }
 
             Key = t.Slice(start, pos - start);
+            KeyOffset = start;
             pos++; // '='
             if (pos < t.Length && (t[pos] == (byte)'"' || t[pos] == (byte)'\''))
             {

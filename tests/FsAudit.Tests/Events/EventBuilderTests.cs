@@ -9,6 +9,45 @@ namespace FsAudit.Tests.Events;
 public class EventBuilderTests
 {
     [Fact]
+    public void Repeated_process_identities_build_what_a_fresh_read_builds()
+    {
+        // The builder copies the identity of a SYSCALL text whose tail (ppid= to the end) it read recently on this
+        // thread: every event must equal the one built on a fresh thread, whatever came before it.
+        string head = "arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=7ffd5b1c4e2a a2=941 a3=1b6 items=2 ";
+        string Tail(int pid, string comm = "\"w\"", string key = "\"k\"", string tty = "pts0") =>
+            $"ppid=1 pid={pid} auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty={tty} ses=3 comm={comm} exe=\"/usr/bin/w\" subj=unconfined key={key}";
+        string[] texts =
+        [
+            head + Tail(100), head + Tail(101), head + Tail(102), head + Tail(103), head + Tail(104), head + Tail(105),
+            head + Tail(100, comm: "(null)"), head + Tail(100, key: "(null)"), head + Tail(100, tty: "(none)"),
+            head + Tail(100, key: "(null) key=\"second\""),  // the first key is empty: a later one counts
+            "pid=7 " + head + Tail(100),                       // an identity value before the tail
+            head + Tail(100) + " arch=40000003 exit=-2",        // non-identity fields inside the tail
+            head + Tail(100) + " pid=9 comm=\"x\"",            // repeated identity fields: the first ones count
+            head + Tail(100).Replace("uid=0 gid", "uid=0 extra=1 gid"),
+            "arch=c000003e syscall=2 " + Tail(100),            // a different head, the same tail
+        ];
+        AuditRecord[] Records(string text, uint serial) => [Rec("SYSCALL", serial, text), Rec("EOE", serial, "")];
+        static string Line(AuditRecord[] records) => EventJson.ToLine(EventBuilder.Build(records, incomplete: false));
+        static string Fresh(AuditRecord[] records)
+        {
+            string? line = null;
+            var t = new Thread(() => line = Line(records));
+            t.Start();
+            t.Join();
+            return line!;
+        }
+
+        var rng = new Random(5);
+        uint serial = 1;
+        for (int i = 0; i < 400; i++)
+        {
+            var records = Records(texts[rng.Next(i < 200 ? 3 : texts.Length)], serial++);
+            Assert.Equal(Fresh(records), Line(records));
+        }
+    }
+
+    [Fact]
     public void Syscall_event_fields_and_relative_create_resolved_against_cwd()
     {
         var records = new[]
