@@ -136,17 +136,21 @@ public static class EventBuilder
                 case FieldKey.A3: e.A3 = Hex(v); break;
                 case FieldKey.Items: if (FieldDecoder.TryParseUInt32(v, out var items) && items <= int.MaxValue) e.Items = (int)items; break;
                 default:
-                    if (key == FieldKey.Ppid && tail < 0 && ProcessTails.NothingSet(e))
+                    if (key == FieldKey.Ppid && tail < 0 && ProcessIdentity.NothingSet(e))
                     {
                         tail = f.KeyOffset;
-                        if (ProcessTails.TryCopy(e, fields[tail..])) return;
+                        if (RecentTexts<ProcessIdentity>.TryGet(fields[tail..], out var known))
+                        {
+                            known.CopyTo(e);
+                            return;
+                        }
                     }
                     ReadIdentity(e, ref f, key);
                     continue;
             }
             if (tail >= 0) tailOnlyIdentity = false;
         }
-        if (tail >= 0 && tailOnlyIdentity) ProcessTails.Remember(e, fields[tail..]);
+        if (tail >= 0 && tailOnlyIdentity) RecentTexts<ProcessIdentity>.Remember(fields[tail..], ProcessIdentity.Of(e));
     }
 
     /// <summary>Process identity fields shared by SYSCALL and most stand-alone records; <paramref name="key"/> is the current key's code.</summary>
@@ -343,55 +347,78 @@ public static class EventBuilder
 }
 
 /// <summary>
-/// The process identity of a SYSCALL record (its text from <c>ppid=</c> to the end: ppid, pid, the ids, tty, ses, comm,
-/// exe, subj, key) as read from the last few such texts on this thread. A process doing many syscalls repeats it
-/// byte for byte, and comparing ~200 bytes costs less than reading its ~17 fields again. Only a tail read onto an
-/// event with no identity yet, holding nothing but identity fields, is kept: then copying its values is exactly what
-/// reading it again would do.
+/// What the last few record texts of one kind read to, on this thread (a small round-robin table): a process doing many
+/// syscalls repeats its identity text byte for byte, and comparing ~200 bytes costs less than reading its fields again.
+/// A text that was found again keeps its slot over one that was not (second chance), so a busy process is not pushed
+/// out by others that appear once. Keep only values that are a function of the text alone.
 /// </summary>
-internal sealed class ProcessTails
+internal sealed class RecentTexts<T>
 {
-    [ThreadStatic] private static ProcessTails[]? t_recent;
+    [ThreadStatic] private static RecentTexts<T>[]? t_recent;
     [ThreadStatic] private static int t_next;
 
     private byte[] _text = new byte[256];
     private int _length = -1;
-    private int? _pid, _ppid;
-    private uint? _uid, _gid, _auid, _euid, _suid, _fsuid, _egid, _sgid, _fsgid, _ses;
-    private string? _tty, _comm, _exe, _subj;
-    private IReadOnlyList<string> _keys = [];
+    private T _value = default!;
+    private bool _hit; // read since it was last passed over: a new text takes another slot first (second chance)
 
+    public static bool TryGet(ReadOnlySpan<byte> text, out T value)
+    {
+        var recent = t_recent;
+        if (recent != null)
+        {
+            foreach (var r in recent)
+            {
+                if (r._length == text.Length && text.SequenceEqual(r._text.AsSpan(0, r._length)))
+                {
+                    value = r._value;
+                    r._hit = true;
+                    return true;
+                }
+            }
+        }
+        value = default!;
+        return false;
+    }
+
+    public static void Remember(ReadOnlySpan<byte> text, T value)
+    {
+        var recent = t_recent ??= [new(), new(), new(), new()];
+        var r = recent[t_next++ & (recent.Length - 1)];
+        for (int passed = 1; r._hit && passed < recent.Length; passed++)
+        {
+            r._hit = false;
+            r = recent[t_next++ & (recent.Length - 1)];
+        }
+        r._hit = false;
+        if (text.Length > r._text.Length) r._text = new byte[text.Length];
+        text.CopyTo(r._text);
+        r._length = text.Length;
+        r._value = value;
+    }
+}
+
+/// <summary>
+/// The process identity of a SYSCALL record (its text from <c>ppid=</c> to the end: ppid, pid, the ids, tty, ses, comm,
+/// exe, subj, key), kept in <see cref="RecentTexts{T}"/>. Only a tail read onto an event with no identity yet, holding
+/// nothing but identity fields, is kept: then copying its values is exactly what reading it again would do.
+/// </summary>
+internal readonly record struct ProcessIdentity(int? Pid, int? Ppid, uint? Uid, uint? Gid, uint? Auid, uint? Euid, uint? Suid,
+    uint? Fsuid, uint? Egid, uint? Sgid, uint? Fsgid, uint? Ses, string? Tty, string? Comm, string? Exe, string? Subj,
+    IReadOnlyList<string> Keys)
+{
     public static bool NothingSet(AuditEvent e) =>
         e.Pid is null && e.Ppid is null && e.Uid is null && e.Gid is null && e.Auid is null && e.Euid is null
         && e.Suid is null && e.Fsuid is null && e.Egid is null && e.Sgid is null && e.Fsgid is null && e.Ses is null
         && e.Tty is null && e.Comm is null && e.Exe is null && e.Subj is null && e.Keys.Count == 0;
 
-    /// <summary>Gives <paramref name="e"/> (with nothing set: <see cref="NothingSet"/>) the values of a kept tail equal to <paramref name="tail"/>.</summary>
-    public static bool TryCopy(AuditEvent e, ReadOnlySpan<byte> tail)
-    {
-        var recent = t_recent;
-        if (recent is null) return false;
-        foreach (var r in recent)
-        {
-            if (r._length != tail.Length || !tail.SequenceEqual(r._text.AsSpan(0, r._length))) continue;
-            (e.Pid, e.Ppid, e.Uid, e.Gid, e.Auid, e.Euid, e.Suid) = (r._pid, r._ppid, r._uid, r._gid, r._auid, r._euid, r._suid);
-            (e.Fsuid, e.Egid, e.Sgid, e.Fsgid, e.Ses) = (r._fsuid, r._egid, r._sgid, r._fsgid, r._ses);
-            (e.Tty, e.Comm, e.Exe, e.Subj, e.Keys) = (r._tty, r._comm, r._exe, r._subj, r._keys);
-            return true;
-        }
-        return false;
-    }
+    public static ProcessIdentity Of(AuditEvent e) => new(e.Pid, e.Ppid, e.Uid, e.Gid, e.Auid, e.Euid, e.Suid, e.Fsuid,
+        e.Egid, e.Sgid, e.Fsgid, e.Ses, e.Tty, e.Comm, e.Exe, e.Subj, e.Keys);
 
-    /// <summary>Keeps <paramref name="tail"/> with the values <paramref name="e"/> got from reading it (and nothing else).</summary>
-    public static void Remember(AuditEvent e, ReadOnlySpan<byte> tail)
+    public void CopyTo(AuditEvent e)
     {
-        var recent = t_recent ??= [new(), new(), new(), new()];
-        var r = recent[t_next++ & (recent.Length - 1)];
-        if (tail.Length > r._text.Length) r._text = new byte[tail.Length];
-        tail.CopyTo(r._text);
-        r._length = tail.Length;
-        (r._pid, r._ppid, r._uid, r._gid, r._auid, r._euid, r._suid) = (e.Pid, e.Ppid, e.Uid, e.Gid, e.Auid, e.Euid, e.Suid);
-        (r._fsuid, r._egid, r._sgid, r._fsgid, r._ses) = (e.Fsuid, e.Egid, e.Sgid, e.Fsgid, e.Ses);
-        (r._tty, r._comm, r._exe, r._subj, r._keys) = (e.Tty, e.Comm, e.Exe, e.Subj, e.Keys);
+        (e.Pid, e.Ppid, e.Uid, e.Gid, e.Auid, e.Euid, e.Suid) = (Pid, Ppid, Uid, Gid, Auid, Euid, Suid);
+        (e.Fsuid, e.Egid, e.Sgid, e.Fsgid, e.Ses) = (Fsuid, Egid, Sgid, Fsgid, Ses);
+        (e.Tty, e.Comm, e.Exe, e.Subj, e.Keys) = (Tty, Comm, Exe, Subj, Keys);
     }
 }
