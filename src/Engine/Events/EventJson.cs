@@ -250,37 +250,22 @@ public static class EventJson
     }
     }
 
-    /// <summary>One event's identity values and their serialized members; strings compared by reference (interned values).</summary>
+    /// <summary>One event's identity values and their serialized members.</summary>
     private sealed class IdentityMembers
     {
-        private int? _pid, _ppid;
-        private uint? _uid, _gid, _auid, _euid, _suid, _fsuid, _egid, _sgid, _fsgid, _ses;
-        private string? _tty, _comm, _exe, _subj;
-        private IReadOnlyList<string>? _keys; // null: nothing cached yet
+        private ProcessIdentity _identity;
+        private bool _set;
         private byte[] _members = new byte[512];
         private int _length;
 
         public ReadOnlySpan<byte> Members => _members.AsSpan(0, _length);
 
-        public bool Matches(AuditEvent e)
-        {
-            if (_keys is null || e.Pid != _pid || e.Ppid != _ppid || e.Uid != _uid || e.Gid != _gid || e.Auid != _auid
-                || e.Euid != _euid || e.Suid != _suid || e.Fsuid != _fsuid || e.Egid != _egid || e.Sgid != _sgid
-                || e.Fsgid != _fsgid || e.Ses != _ses || !ReferenceEquals(e.Tty, _tty) || !ReferenceEquals(e.Comm, _comm)
-                || !ReferenceEquals(e.Exe, _exe) || !ReferenceEquals(e.Subj, _subj))
-                return false;
-            var keys = e.Keys;
-            if (keys.Count != _keys.Count) return false;
-            for (int i = 0; i < keys.Count; i++)
-                if (!ReferenceEquals(keys[i], _keys[i])) return false;
-            return true;
-        }
+        public bool Matches(AuditEvent e) => _set && _identity.SameAs(e);
 
         public void Set(AuditEvent e, ReadOnlySpan<byte> members)
         {
-            (_pid, _ppid, _uid, _gid, _auid, _euid, _suid) = (e.Pid, e.Ppid, e.Uid, e.Gid, e.Auid, e.Euid, e.Suid);
-            (_fsuid, _egid, _sgid, _fsgid, _ses) = (e.Fsuid, e.Egid, e.Sgid, e.Fsgid, e.Ses);
-            (_tty, _comm, _exe, _subj, _keys) = (e.Tty, e.Comm, e.Exe, e.Subj, e.Keys);
+            _identity = ProcessIdentity.Of(e);
+            _set = true;
             if (members.Length > _members.Length) _members = new byte[members.Length];
             members.CopyTo(_members);
             _length = members.Length;
