@@ -76,7 +76,7 @@ public static class EventBuilder
                     paths.Add(ReadPath(r.Fields));
                     break;
                 case Proctitle when e.Proctitle == null:
-                    if (FieldReader.TryFind(r.Fields, "proctitle"u8, out var pt)) e.Proctitle = FieldDecoder.DecodeProctitle(pt);
+                    e.Proctitle = ReadProctitle(r.Fields);
                     break;
                 case Execve:
                     (execve ??= new ExecveArgs()).Add(r.Fields);
@@ -105,6 +105,15 @@ public static class EventBuilder
         }
         if (execve != null) e.Argv = execve.ToArgv();
         return e;
+    }
+
+    /// <summary>The command line of a PROCTITLE record; the same text as one of the last few is not decoded again.</summary>
+    private static string? ReadProctitle(ReadOnlySpan<byte> fields)
+    {
+        if (RecentTexts<string?>.TryGet(fields, out var known)) return known;
+        string? title = FieldReader.TryFind(fields, "proctitle"u8, out var pt) ? FieldDecoder.DecodeProctitle(pt) : null;
+        RecentTexts<string?>.Remember(fields, title);
+        return title;
     }
 
     private static void Stamp(AuditEvent e, AuditRecord first)

@@ -12,7 +12,8 @@ public class EventBuilderTests
     public void Repeated_process_identities_build_what_a_fresh_read_builds()
     {
         // The builder copies the identity of a SYSCALL text whose tail (ppid= to the end) it read recently on this
-        // thread: every event must equal the one built on a fresh thread, whatever came before it.
+        // thread, and the command line of a PROCTITLE text it decoded recently: every event must equal the one built on
+        // a fresh thread, whatever came before it.
         string head = "arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=7ffd5b1c4e2a a2=941 a3=1b6 items=2 ";
         string Tail(int pid, string comm = "\"w\"", string key = "\"k\"", string tty = "pts0") =>
             $"ppid=1 pid={pid} auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty={tty} ses=3 comm={comm} exe=\"/usr/bin/w\" subj=unconfined key={key}";
@@ -27,7 +28,11 @@ public class EventBuilderTests
             head + Tail(100).Replace("uid=0 gid", "uid=0 extra=1 gid"),
             "arch=c000003e syscall=2 " + Tail(100),            // a different head, the same tail
         ];
-        AuditRecord[] Records(string text, uint serial) => [Rec("SYSCALL", serial, text), Rec("EOE", serial, "")];
+        // Command lines repeat too (the builder keeps the last few decoded): hex, quoted, null, none.
+        string[] titles = ["proctitle=" + Hex("w\0-n\0/tmp/x"), "proctitle=" + Hex("other"), "proctitle=\"w\"", "proctitle=(null)", "x=1"];
+        var titleRng = new Random(6);
+        AuditRecord[] Records(string text, uint serial) =>
+            [Rec("SYSCALL", serial, text), Rec("PROCTITLE", serial, titles[titleRng.Next(titles.Length)]), Rec("EOE", serial, "")];
         static string Line(AuditRecord[] records) => EventJson.ToLine(EventBuilder.Build(records, incomplete: false));
         static string Fresh(AuditRecord[] records)
         {
