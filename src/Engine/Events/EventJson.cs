@@ -247,7 +247,7 @@ public static class EventJson
             w.StartArray(N.Keys);
             for (int i = 0; i < keys.Count; i++) w.StringValue(keys[i]); // indexed: foreach would box an enumerator
             w.EndArray();
-    }
+        }
     }
 
     /// <summary>One event's identity values and their serialized members.</summary>

@@ -2,8 +2,9 @@ namespace FsAudit.Engine.Events;
 
 /// <summary>
 /// The process identity of a SYSCALL record (its text from <c>ppid=</c> to the end: ppid, pid, the ids, tty, ses, comm,
-/// exe, subj, key), kept in <see cref="RecentTexts{T}"/>. Only a tail read onto an event with no identity yet, holding
-/// nothing but identity fields, is kept: then copying its values is exactly what reading it again would do.
+/// exe, subj, key). The builder keeps it in <see cref="RecentTexts{T}"/> by that text: only a tail read onto an event
+/// with no identity yet, holding nothing but identity fields, is kept, so copying its values is exactly what reading it
+/// again would do. The subscriber line keeps it with the members it serialized (<see cref="SameAs"/>).
 /// </summary>
 internal readonly record struct ProcessIdentity(int? Pid, int? Ppid, uint? Uid, uint? Gid, uint? Auid, uint? Euid, uint? Suid,
     uint? Fsuid, uint? Egid, uint? Sgid, uint? Fsgid, uint? Ses, string? Tty, string? Comm, string? Exe, string? Subj,

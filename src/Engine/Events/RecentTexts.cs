@@ -3,8 +3,7 @@ namespace FsAudit.Engine.Events;
 /// <summary>
 /// What the last few record texts of one kind read to, on this thread (a small round-robin table): a process doing many
 /// syscalls repeats its identity and command-line texts byte for byte, and comparing ~200 bytes costs less than
-/// reading and decoding them again.
-/// A text that was found again keeps its slot over one that was not (second chance), so a busy process is not pushed
+/// reading and decoding them again. A text that was found again keeps its slot over one that was not (second chance), so a busy process is not pushed
 /// out by others that appear once. Keep only values that are a function of the text alone; there is one table per
 /// <typeparamref name="T"/>, so each kind of record keeps its own type of value.
 /// </summary>
