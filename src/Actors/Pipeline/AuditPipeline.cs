@@ -189,6 +189,7 @@ public sealed class PipelineHandle<TEvent>
                 ReaderMessages = rc.Messages,
                 Unparsable = rc.Unparsable,
                 ReaderOverruns = rc.Overruns,
+                BacklogWakeRecords = rc.BacklogWakeRecords,
                 ReaderFailure = _pump.Failure?.Message,
                 ReaderNice = _pump.ReaderNice,
                 ReaderNiceError = _pump.NiceFailure,

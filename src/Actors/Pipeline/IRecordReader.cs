@@ -29,4 +29,5 @@ public interface IRecordReader : IDisposable
 /// <param name="Messages">Messages received (netlink messages, lines, ...).</param>
 /// <param name="Unparsable">Messages whose payload was not a record (counted and skipped).</param>
 /// <param name="Overruns">Times the source reported lost input (e.g. ENOBUFS on the socket).</param>
-public readonly record struct ReaderCounters(long Messages, long Unparsable, long Overruns);
+/// <param name="BacklogWakeRecords">Records of the backlog wake messages our status queries send (kept as USER events).</param>
+public readonly record struct ReaderCounters(long Messages, long Unparsable, long Overruns, long BacklogWakeRecords = 0);

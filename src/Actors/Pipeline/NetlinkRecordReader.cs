@@ -52,7 +52,7 @@ public sealed class NetlinkRecordReader : IRecordReader
 
     public ReaderCounters Counters => new(
         _parser.Messages, _parser.Unparsable + _parser.MalformedBuffers,
-        _socket.ReceiveOverruns + _socket.TruncatedDatagrams);
+        _socket.ReceiveOverruns + _socket.TruncatedDatagrams, _parser.BacklogWakeRecords);
 
     /// <summary>The last receive took more than half the buffer: the socket likely holds more (drain's rule).</summary>
     public bool FilledLastRead { get; private set; }
@@ -73,8 +73,17 @@ public sealed class NetlinkRecordReader : IRecordReader
 /// <summary>Turns one received buffer of netlink messages into records, counting what is not a record.</summary>
 internal sealed class KernelBufferParser
 {
-    private long _messages, _unparsable, _malformedBuffers, _nonRecords;
+    /// <summary>The record text of <see cref="AuditControl.BacklogWakeMessage"/> as the kernel logs a user message.</summary>
+    private static ReadOnlySpan<byte> BacklogWakeText => "msg='fsaudit-backlog-wake'"u8;
+
+    private long _messages, _unparsable, _malformedBuffers, _nonRecords, _backlogWakes;
     private string? _lastError;
+
+    /// <summary>
+    /// Records of our backlog wake messages (<see cref="AuditControl.GetStatus"/>). Counted, and kept as the USER events
+    /// they are (auditd logs them too): dropping them here would leave their serials looking lost.
+    /// </summary>
+    public long BacklogWakeRecords => Interlocked.Read(ref _backlogWakes);
 
     public long Messages => Interlocked.Read(ref _messages);
     public long Unparsable => Interlocked.Read(ref _unparsable);
@@ -94,6 +103,7 @@ internal sealed class KernelBufferParser
                 Interlocked.Increment(ref _nonRecords);
                 continue;
             }
+            if (m.Type == AuditMessageType.User && m.Payload.IndexOf(BacklogWakeText) >= 0) Interlocked.Increment(ref _backlogWakes);
             if (RecordParser.TryParseKernel(m.Type, m.Payload, out var record, out var error))
             {
                 into.Add(record!);

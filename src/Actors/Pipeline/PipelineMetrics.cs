@@ -14,6 +14,8 @@ public sealed record PipelineMetrics
     public long Unparsable { get; init; }
     /// <summary>Times the source reported lost input (e.g. ENOBUFS).</summary>
     public long ReaderOverruns { get; init; }
+    /// <summary>Records of backlog wake messages received (sent by status queries around a kernel backlog overflow; kept as USER events).</summary>
+    public long BacklogWakeRecords { get; init; }
     /// <summary>Why the reader stopped, when it failed.</summary>
     public string? ReaderFailure { get; init; }
     /// <summary>The reader thread's nice value (null before it runs or when unreadable).</summary>

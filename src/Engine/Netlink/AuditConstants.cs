@@ -33,6 +33,14 @@ public static class AuditMessageType
     public const ushort FirstRecord = 1100;
 
     /// <summary>
+    /// Audit records as the kernel sends them to the daemon: every type from <see cref="FirstRecord"/> on, and the two
+    /// below it the kernel logs as records too: AUDIT_USER (a user message, <c>auditctl -m</c>) and AUDIT_LOGIN (a
+    /// loginuid change, at every login while auditing is on). Like all records they come with the header left out of
+    /// nlmsg_len (<see cref="AuditNetlinkSocket.FixRecordLength"/>).
+    /// </summary>
+    public static bool IsRecord(ushort type) => type >= FirstRecord || type is User or Login;
+
+    /// <summary>
     /// AUDIT_REPLACE: the kernel's probe of the registered daemon's socket whenever someone sends AUDIT_SET pid.
     /// Its payload is a binary pid, not record text; auditd ignores it.
     /// </summary>

@@ -23,6 +23,39 @@ public sealed class AuditControl : IDisposable
 
     public uint PortId => _socket.PortId;
 
+    /// <summary>
+    /// The text of the user message <see cref="GetStatus"/> sends around a backlog overflow. The kernel logs it as a
+    /// USER record (<c>msg='fsaudit-backlog-wake'</c>) that the daemon counts and keeps as an event, as auditd would.
+    /// </summary>
+    public const string BacklogWakeMessage = "fsaudit-backlog-wake";
+
+    private long _backlogWakes, _backlogWakeFailures;
+
+    /// <summary>Wake messages sent around a backlog overflow (see <see cref="GetStatus"/>).</summary>
+    public long BacklogWakes => Interlocked.Read(ref _backlogWakes);
+
+    /// <summary>Wake messages the kernel refused or did not answer (counted, never thrown from <see cref="GetStatus"/>).</summary>
+    public long BacklogWakeFailures => Interlocked.Read(ref _backlogWakeFailures);
+
+    /// <summary>How long after a status showing the backlog at least half full every status query also sends a wake message.</summary>
+    public static readonly TimeSpan BacklogWakeWindow = TimeSpan.FromSeconds(3);
+
+    private long _wakeUntilMs = long.MinValue;
+
+    /// <summary>
+    /// The kernel's status; around a backlog overflow also a wake message (see <see cref="BacklogWakeMessage"/>).
+    /// <para>
+    /// Why: while the backlog is over its limit the kernel makes the sender of every control request (this one
+    /// included) sleep as an exclusive waiter beside the producers waiting in audit_log_start, and kauditd wakes one
+    /// waiter per pass over its queue. When a control request takes the wake-up of the pass that emptied the queue, a
+    /// producer that was the only one writing sleeps on with nothing left to start another pass: the whole
+    /// backlog_wait_time, 60 s by default (measured: docs/benchmarks-log.md). A wake message's record makes kauditd run
+    /// one more pass, which wakes it. The reply's backlog is read a moment before the kernel decides to make us wait, so
+    /// a backlog at least half its limit counts, and for <see cref="BacklogWakeWindow"/> after one every query sends a
+    /// wake: a producer stranded by a query (or by a wake message sent while the queue refilled) is then freed by the
+    /// next query's wake, whose own record meets an empty queue. Failures are counted, never thrown.
+    /// </para>
+    /// </summary>
     public AuditStatus GetStatus()
     {
         AuditStatus status = default;
@@ -36,7 +69,23 @@ public sealed class AuditControl : IDisposable
                     return true;
                 });
         }
+        long now = Environment.TickCount64;
+        if (status.BacklogAtLeastHalfFull) Volatile.Write(ref _wakeUntilMs, now + (long)BacklogWakeWindow.TotalMilliseconds);
+        if (now <= Volatile.Read(ref _wakeUntilMs)) WakeBacklogWaiters();
         return status;
+    }
+
+    private void WakeBacklogWaiters()
+    {
+        try
+        {
+            SendUserMessage(BacklogWakeMessage);
+            Interlocked.Increment(ref _backlogWakes);
+        }
+        catch (Exception e) when (e is AuditKernelException or AuditTimeoutException or NetlinkSocketException)
+        {
+            Interlocked.Increment(ref _backlogWakeFailures);
+        }
     }
 
     /// <summary>Enables (1) or disables (0) auditing. 2 (immutable until reboot) is refused.</summary>

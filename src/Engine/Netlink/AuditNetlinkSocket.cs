@@ -313,7 +313,7 @@ public sealed unsafe class AuditNetlinkSocket : IDisposable
         if (datagram.Length < NetlinkProtocol.HeaderLength) return;
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(datagram);
         ushort type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]);
-        if (type >= AuditMessageType.FirstRecord && length + NetlinkProtocol.HeaderLength == (uint)datagram.Length)
+        if (AuditMessageType.IsRecord(type) && length + NetlinkProtocol.HeaderLength == (uint)datagram.Length)
             BinaryPrimitives.WriteUInt32LittleEndian(datagram, (uint)datagram.Length);
     }
 

@@ -16,6 +16,12 @@ public readonly record struct AuditStatus(
     uint BacklogWaitTime,
     uint BacklogWaitTimeActual)
 {
+    /// <summary>
+    /// The kernel's queue is at least half its limit: near the point where producers wait and the kernel makes the
+    /// sender of any control request wait too (see <see cref="AuditControl.GetStatus"/>). False without a limit.
+    /// </summary>
+    public bool BacklogAtLeastHalfFull => BacklogLimit != 0 && (ulong)Backlog * 2 >= BacklogLimit;
+
     /// <summary>sizeof(struct audit_status) on current kernels: 11 × u32.</summary>
     public const int Size = 44;
 

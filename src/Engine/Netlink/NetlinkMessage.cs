@@ -23,8 +23,8 @@ public readonly ref struct NetlinkMessage
 
     public bool IsError => Type == AuditMessageType.NlmsgError;
 
-    /// <summary>True for audit records (type ≥ 1100), as opposed to control replies and netlink messages.</summary>
-    public bool IsRecord => Type >= AuditMessageType.FirstRecord;
+    /// <summary>True for audit records (<see cref="AuditMessageType.IsRecord"/>), as opposed to control replies and netlink messages.</summary>
+    public bool IsRecord => AuditMessageType.IsRecord(Type);
 
     /// <summary>For NLMSG_ERROR: the (negative) errno, 0 for a plain ack; int.MinValue when the payload is too short.</summary>
     public int ErrorCode => Payload.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(Payload) : int.MinValue;

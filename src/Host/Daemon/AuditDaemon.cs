@@ -283,7 +283,7 @@ public sealed class AuditDaemon
     {
         w.WriteStartObject();
         w.WriteString("type", "status");
-        KernelStatusJson.Write(w, _kernel!.QueryStatus(), _kernel.QueryRules(), _kernel.LostAtStart);
+        KernelStatusJson.Write(w, _kernel!.QueryStatus(), _kernel.QueryRules(), _kernel.LostAtStart, _kernel.BacklogWakes);
         var m = _pipeline!.Metrics;
         var rates = _rates.Sample(m.RecordsRead, m.Events);
         var (rss, peak) = ProcessStats.Memory();

@@ -29,6 +29,9 @@ public interface IKernelSource : IDisposable
     /// <summary>Records the kernel dropped for us and did not count in <c>lost</c> (multicast ENOBUFS).</summary>
     long DroppedForUs { get; }
 
+    /// <summary>Wake messages our status queries sent after finding the kernel backlog over its limit.</summary>
+    BacklogWakes BacklogWakes { get; }
+
     /// <summary>Once the reader drains the socket: events are produced for us (our rules go in).</summary>
     void StartProducing();
 
@@ -52,6 +55,7 @@ public sealed class DaemonKernelSource(KernelSession session, IReadOnlyList<Audi
     public IReadOnlyList<AuditRule> QueryRules() => session.QueryRules();
     public uint LostAtStart => session.Found.Lost;
     public long DroppedForUs => session.Connection?.Socket.ReceiveOverruns ?? 0;
+    public BacklogWakes BacklogWakes => session.BacklogWakes;
     public void StartProducing() => session.AddRules(rules);
     public void StopProducing() => session.RemoveRules();
     public void Detach() => session.Unregister();
@@ -90,6 +94,7 @@ public sealed class MulticastKernelSource : IKernelSource
     public IRegistrationControl? Registration => null;
     public uint LostAtStart { get; }
     public long DroppedForUs => _connection.ReceiveOverruns;
+    public BacklogWakes BacklogWakes => new(_control.BacklogWakes, _control.BacklogWakeFailures);
 
     public AuditStatus QueryStatus()
     {
@@ -111,3 +116,6 @@ public sealed class MulticastKernelSource : IKernelSource
         _control.Dispose();
     }
 }
+
+/// <summary>Backlog wake messages sent by a control socket's status queries (<see cref="AuditControl.GetStatus"/>), and those that failed.</summary>
+public readonly record struct BacklogWakes(long Sent, long Failed);

@@ -178,6 +178,9 @@ public sealed class KernelSession : IDisposable
         lock (_gate) return _control.ListRules();
     }
 
+    /// <summary>Backlog wake messages this session's status queries sent, and those that failed (<see cref="AuditControl.GetStatus"/>).</summary>
+    public BacklogWakes BacklogWakes => new(_control.BacklogWakes, _control.BacklogWakeFailures);
+
     /// <summary>Deletes the rules we added (first step of stopping: no new events are produced for us).</summary>
     public void RemoveRules()
     {

@@ -6,7 +6,8 @@ namespace FsAudit.Host.Daemon;
 /// <summary>The kernel part of <c>status</c>: read straight from the kernel, with or without a daemon.</summary>
 public static class KernelStatusJson
 {
-    public static void Write(Utf8JsonWriter w, AuditStatus s, IReadOnlyList<AuditRule> rules, long? lostAtStart = null)
+    public static void Write(Utf8JsonWriter w, AuditStatus s, IReadOnlyList<AuditRule> rules, long? lostAtStart = null,
+        BacklogWakes? wakes = null)
     {
         w.WriteStartObject("kernel");
         w.WriteNumber("enabled", s.Enabled);
@@ -18,6 +19,11 @@ public static class KernelStatusJson
         w.WriteNumber("rate_limit", s.RateLimit);
         w.WriteNumber("lost", s.Lost);
         if (lostAtStart is { } l) w.WriteNumber("lost_since_start", unchecked((uint)(s.Lost - (uint)l)));
+        if (wakes is { } k)
+        {
+            w.WriteNumber("backlog_wakes_sent", k.Sent);
+            w.WriteNumber("backlog_wake_failures", k.Failed);
+        }
         w.WriteStartArray("rules");
         foreach (var r in rules) w.WriteStringValue(r.ToString());
         w.WriteEndArray();

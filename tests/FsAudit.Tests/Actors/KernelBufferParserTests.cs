@@ -50,4 +50,21 @@ public sealed class KernelBufferParserTests
         Assert.Equal(1u, into[0].Serial);
         Assert.Equal(1, parser.MalformedBuffers);
     }
+
+    [Fact]
+    public void Our_backlog_wake_records_are_counted_and_kept_like_other_user_messages()
+    {
+        var buf = Buffer(
+            (1005, $"audit(1700000000.123:7): pid=10 uid=0 auid=4294967295 ses=4294967295 msg='{AuditControl.BacklogWakeMessage}'"),
+            (1005, "audit(1700000000.123:8): pid=11 uid=0 auid=0 ses=1 msg='backup started'"),
+            (1300, $"audit(1700000000.123:9): arch=c000003e syscall=257 comm=\"x\" key=\"{AuditControl.BacklogWakeMessage}\""));
+        var parser = new KernelBufferParser();
+        var into = new List<AuditRecord>();
+
+        // Kept: the serial-gap check would count a dropped record's serial as lost.
+        Assert.Equal(3, parser.Parse(buf, into));
+        Assert.Equal(new uint[] { 7, 8, 9 }, into.Select(r => r.Serial));
+        Assert.Equal(1, parser.BacklogWakeRecords);
+        Assert.Equal(0, parser.Unparsable);
+    }
 }

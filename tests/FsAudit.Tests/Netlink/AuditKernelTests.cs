@@ -185,6 +185,44 @@ public sealed class AuditKernelTests : IDisposable
         Assert.Empty(guard.Differences());
     }
 
+    [KernelFact]
+    public void A_status_query_with_the_backlog_half_full_sends_a_wake_message_the_daemon_receives()
+    {
+        var guard = KernelStateGuard.Capture();
+        string d = _dir.FullName;
+        try
+        {
+            using var child = SyscallChild.Start();
+            // A registered daemon that does not read yet, with the smallest receive buffer: kauditd blocks on it after a
+            // few records, so the backlog fills (producers past the limit wait 1 jiffy per record, then lose it).
+            using var daemon = new AuditDaemonConnection(receiveBufferBytes: 4096);
+            guard.Control.SetEnabled(1);
+            guard.Control.SetBacklogLimit(8);
+            guard.Control.SetBacklogWaitTime(1);
+            guard.Control.AddRule(DirRule());
+            daemon.Register();
+            for (int i = 0; i < 10; i++) child.Call("close", child.Call("creat", $"{d}/f{i}", 0x1a4));
+
+            using var control = new AuditControl();
+            var status = control.GetStatus();
+            Assert.True(status.BacklogAtLeastHalfFull, $"backlog {status.Backlog} of {status.BacklogLimit}");
+            Assert.Equal(1, control.BacklogWakes);
+            Assert.Equal(0, control.BacklogWakeFailures);
+
+            // Reading lets kauditd go on; the wake message's record comes after the records queued before it.
+            string marker = $"msg='{AuditControl.BacklogWakeMessage}'";
+            var records = KernelRecords.ReceiveUntil(daemon, rs => rs.Any(r => r.Type == AuditMessageType.User && r.Text.Contains(marker, StringComparison.Ordinal)));
+            daemon.Unregister();
+            var wake = Assert.Single(records, r => r.Type == AuditMessageType.User && r.Text.Contains(marker, StringComparison.Ordinal));
+            Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), wake.Field("pid"));
+        }
+        finally
+        {
+            guard.Dispose();
+        }
+        Assert.Empty(guard.Differences());
+    }
+
     private static List<uint> EventsFor(List<ReceivedRecord> records, Op op)
     {
         string syscall = (X86_64Syscalls.TryGetNumber(op.Syscall, out int n) ? n : -1).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -36,4 +36,16 @@ public sealed class AuditStatusTests
         Assert.Equal("ENOENT", e.ErrnoName);
         Assert.Equal("AUDIT_DEL_RULE", e.RequestName);
     }
+
+    [Theory]
+    [InlineData(0u, 5000u, false)]          // no limit: producers never wait
+    [InlineData(4096u, 2047u, false)]
+    [InlineData(4096u, 2048u, true)]
+    [InlineData(4096u, 4097u, true)]
+    [InlineData(1u, 0u, false)]
+    [InlineData(1u, 1u, true)]
+    [InlineData(uint.MaxValue, uint.MaxValue, true)] // no overflow in the doubling
+    public void Backlog_at_least_half_full(uint limit, uint backlog, bool expected) =>
+        Assert.Equal(expected, new AuditStatus { BacklogLimit = limit, Backlog = backlog }.BacklogAtLeastHalfFull);
 }
+

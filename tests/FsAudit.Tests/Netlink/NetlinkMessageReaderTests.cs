@@ -145,6 +145,20 @@ public sealed class NetlinkMessageReaderTests
         Assert.Equal((uint)datagram, BinaryPrimitives.ReadUInt32LittleEndian(record));
         Assert.Equal(["audit(1.2:3): x=1"], ReadAll(record, out _, out _).Select(m => m.Text));
 
+        // USER (1005) and LOGIN (1006) are records too, below 1100: left uncorrected, a datagram's last 16 bytes read
+        // as a header and the rest of the buffer was skipped as malformed.
+        foreach (ushort type in new ushort[] { AuditMessageType.User, AuditMessageType.Login })
+        {
+            var low = Message(type, "audit(1.2:4): pid=1 uid=0 old-auid=4294967295 auid=0 res=1");
+            int lowDatagram = 16 + "audit(1.2:4): pid=1 uid=0 old-auid=4294967295 auid=0 res=1".Length;
+            BinaryPrimitives.WriteUInt32LittleEndian(low, (uint)(lowDatagram - 16));
+            AuditNetlinkSocket.FixRecordLength(low.AsSpan(0, lowDatagram));
+            var read = ReadAll(low, out bool malformed, out _);
+            Assert.False(malformed);
+            Assert.Equal(type, Assert.Single(read).Type);
+            Assert.True(AuditMessageType.IsRecord(type));
+        }
+
         // Control replies are framed correctly by the kernel and must be left alone.
         var reply = Message(AuditMessageType.Get, new string('s', 44));
         uint before = BinaryPrimitives.ReadUInt32LittleEndian(reply);
