@@ -223,6 +223,39 @@ public sealed class AuditKernelTests : IDisposable
         Assert.Empty(guard.Differences());
     }
 
+    [KernelFact]
+    public void A_login_record_below_type_1100_arrives_whole()
+    {
+        var guard = KernelStateGuard.Capture();
+        try
+        {
+            using var child = SyscallChild.Start();
+            using var daemon = new AuditDaemonConnection();
+            guard.Control.SetEnabled(1);
+            daemon.Register();
+            // Setting a process's loginuid makes the kernel log AUDIT_LOGIN (1006), framed like every record (nlmsg_len
+            // without the header): read as a control message, its tail made the rest of the buffer look malformed.
+            long fd = child.Call("open", "/proc/self/loginuid", 1 /* O_WRONLY */);
+            Assert.True(fd >= 0, $"open /proc/self/loginuid: {fd}");
+            long written = child.Call("write", fd, "4242", 4);
+            child.Call("close", fd);
+            Assert.True(written == 4, $"writing loginuid 4242 returned {written} (loginuid immutable here?)");
+
+            string pid = child.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // ReceiveUntil throws on malformed netlink data; the login record must come whole, with its fields.
+            var records = KernelRecords.ReceiveUntil(daemon, rs => rs.Any(r => r.Type == AuditMessageType.Login && r.Field("pid") == pid));
+            daemon.Unregister();
+            var login = Assert.Single(records, r => r.Type == AuditMessageType.Login && r.Field("pid") == pid);
+            Assert.Equal("4242", login.Field("auid"));
+            Assert.NotNull(login.Serial);
+        }
+        finally
+        {
+            guard.Dispose();
+        }
+        Assert.Empty(guard.Differences());
+    }
+
     private static List<uint> EventsFor(List<ReceivedRecord> records, Op op)
     {
         string syscall = (X86_64Syscalls.TryGetNumber(op.Syscall, out int n) ? n : -1).ToString(System.Globalization.CultureInfo.InvariantCulture);
