@@ -37,10 +37,7 @@ public sealed class AuditControl : IDisposable
     /// <summary>Wake messages the kernel refused or did not answer (counted, never thrown from <see cref="GetStatus"/>).</summary>
     public long BacklogWakeFailures => Interlocked.Read(ref _backlogWakeFailures);
 
-    /// <summary>How long after a status showing the backlog at least half full every status query also sends a wake message.</summary>
-    public static readonly TimeSpan BacklogWakeWindow = TimeSpan.FromSeconds(3);
-
-    private long _wakeUntilMs = long.MinValue;
+    private readonly BacklogWakePolicy _wakePolicy = new();
 
     /// <summary>
     /// The kernel's status; around a backlog overflow also a wake message (see <see cref="BacklogWakeMessage"/>).
@@ -51,7 +48,7 @@ public sealed class AuditControl : IDisposable
     /// producer that was the only one writing sleeps on with nothing left to start another pass: the whole
     /// backlog_wait_time, 60 s by default (measured: docs/benchmarks-log.md). A wake message's record makes kauditd run
     /// one more pass, which wakes it. The reply's backlog is read a moment before the kernel decides to make us wait, so
-    /// a backlog at least half its limit counts, and for <see cref="BacklogWakeWindow"/> after one every query sends a
+    /// a backlog at least half its limit counts, and for <see cref="BacklogWakePolicy.Window"/> after one every query sends a
     /// wake: a producer stranded by a query (or by a wake message sent while the queue refilled) is then freed by the
     /// next query's wake, whose own record meets an empty queue. Failures are counted, never thrown.
     /// </para>
@@ -69,9 +66,7 @@ public sealed class AuditControl : IDisposable
                     return true;
                 });
         }
-        long now = Environment.TickCount64;
-        if (status.BacklogAtLeastHalfFull) Volatile.Write(ref _wakeUntilMs, now + (long)BacklogWakeWindow.TotalMilliseconds);
-        if (now <= Volatile.Read(ref _wakeUntilMs)) WakeBacklogWaiters();
+        if (_wakePolicy.ShouldWake(status, Environment.TickCount64)) WakeBacklogWaiters();
         return status;
     }
 

@@ -47,5 +47,21 @@ public sealed class AuditStatusTests
     [InlineData(uint.MaxValue, uint.MaxValue, true)] // no overflow in the doubling
     public void Backlog_at_least_half_full(uint limit, uint backlog, bool expected) =>
         Assert.Equal(expected, new AuditStatus { BacklogLimit = limit, Backlog = backlog }.BacklogAtLeastHalfFull);
+
+    [Fact]
+    public void Wakes_follow_a_half_full_reply_and_every_reply_for_the_window_after_it()
+    {
+        var policy = new BacklogWakePolicy();
+        var low = new AuditStatus { BacklogLimit = 4096, Backlog = 10 };
+        var half = new AuditStatus { BacklogLimit = 4096, Backlog = 2048 };
+        long window = (long)BacklogWakePolicy.Window.TotalMilliseconds;
+
+        Assert.False(policy.ShouldWake(low, 1_000));                  // nothing seen yet
+        Assert.True(policy.ShouldWake(half, 2_000));                  // half full
+        Assert.True(policy.ShouldWake(low, 2_000 + window));          // the stranded producer's queue is empty: still wake
+        Assert.False(policy.ShouldWake(low, 2_000 + window + 1));     // the window has passed
+        Assert.True(policy.ShouldWake(half, 10_000));                 // a new overflow opens it again
+        Assert.False(new BacklogWakePolicy().ShouldWake(new AuditStatus { BacklogLimit = 0, Backlog = 100_000 }, 0)); // no limit, nobody waits
+    }
 }
 
