@@ -49,8 +49,9 @@ public sealed class AuditControl : IDisposable
     /// backlog_wait_time, 60 s by default (measured: docs/benchmarks-log.md). A wake message's record makes kauditd run
     /// one more pass, which wakes it. The reply's backlog is read a moment before the kernel decides to make us wait, so
     /// a backlog at least half its limit counts, and for <see cref="BacklogWakePolicy.Window"/> after one every query sends a
-    /// wake: a producer stranded by a query (or by a wake message sent while the queue refilled) is then freed by the
-    /// next query's wake, whose own record meets an empty queue. Failures are counted, never thrown.
+    /// wake (so does every other request: settings, rules): a producer stranded by a request (or by a wake message sent
+    /// while the queue refilled) is then freed by the next one's wake, whose own record meets an empty queue. Failures
+    /// are counted, never thrown.
     /// </para>
     /// </summary>
     public AuditStatus GetStatus()
@@ -150,6 +151,7 @@ public sealed class AuditControl : IDisposable
                     return false;
                 });
         }
+        if (_wakePolicy.InWindow(Environment.TickCount64)) WakeBacklogWaiters();
         if (bad is not null) throw new FormatException($"The kernel listed a rule that could not be decoded: {bad.Message}", bad);
         return rules;
     }
@@ -161,12 +163,17 @@ public sealed class AuditControl : IDisposable
         return payload;
     }
 
+    /// <summary>
+    /// A request answered by an ack. Settings and rule requests are penalized like status queries, so inside the wake
+    /// window (<see cref="GetStatus"/>) they are followed by a wake message too; the wake message itself is not.
+    /// </summary>
     private void Request(ushort type, byte[] payload)
     {
         lock (_gate)
         {
             NetlinkExchange.Run(_socket, _buffer, type, wantAck: true, payload, TimeoutMs, onReply: null);
         }
+        if (type != AuditMessageType.User && _wakePolicy.InWindow(Environment.TickCount64)) WakeBacklogWaiters();
     }
 
     public void Dispose() => _socket.Dispose();

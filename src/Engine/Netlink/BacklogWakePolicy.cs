@@ -2,8 +2,8 @@ namespace FsAudit.Engine.Netlink;
 
 /// <summary>
 /// When a status query should be followed by a backlog wake message (<see cref="AuditControl.GetStatus"/> says why):
-/// after a reply showing the backlog at least half its limit, and after every reply for <see cref="Window"/> from then,
-/// so a producer stranded by one query is freed by the next query's wake. Thread-safe.
+/// after a reply showing the backlog at least half its limit, and after every request for <see cref="Window"/> from then,
+/// so a producer stranded by one request is freed by the next one's wake. Thread-safe.
 /// </summary>
 public sealed class BacklogWakePolicy
 {
@@ -17,6 +17,10 @@ public sealed class BacklogWakePolicy
     public bool ShouldWake(AuditStatus status, long nowMs)
     {
         if (status.BacklogAtLeastHalfFull) Volatile.Write(ref _wakeUntilMs, nowMs + (long)Window.TotalMilliseconds);
-        return nowMs <= Volatile.Read(ref _wakeUntilMs);
+        return InWindow(nowMs);
     }
+
+    /// <summary>Within <see cref="Window"/> of the last half-full reply: a request without a status reply (settings,
+    /// rules) should be followed by a wake too.</summary>
+    public bool InWindow(long nowMs) => nowMs <= Volatile.Read(ref _wakeUntilMs);
 }

@@ -57,7 +57,9 @@ public sealed class AuditStatusTests
         long window = (long)BacklogWakePolicy.Window.TotalMilliseconds;
 
         Assert.False(policy.ShouldWake(low, 1_000));                  // nothing seen yet
+        Assert.False(policy.InWindow(1_500));
         Assert.True(policy.ShouldWake(half, 2_000));                  // half full
+        Assert.True(policy.InWindow(2_000 + window / 2));              // a settings or rule request in the window: wake too
         Assert.True(policy.ShouldWake(low, 2_000 + window));          // the stranded producer's queue is empty: still wake
         Assert.False(policy.ShouldWake(low, 2_000 + window + 1));     // the window has passed
         Assert.True(policy.ShouldWake(half, 10_000));                 // a new overflow opens it again
