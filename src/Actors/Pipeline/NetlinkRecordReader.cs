@@ -73,9 +73,6 @@ public sealed class NetlinkRecordReader : IRecordReader
 /// <summary>Turns one received buffer of netlink messages into records, counting what is not a record.</summary>
 internal sealed class KernelBufferParser
 {
-    /// <summary>The record text of <see cref="AuditControl.BacklogWakeMessage"/> as the kernel logs a user message.</summary>
-    private static ReadOnlySpan<byte> BacklogWakeText => "msg='fsaudit-backlog-wake'"u8;
-
     private long _messages, _unparsable, _malformedBuffers, _nonRecords, _backlogWakes;
     private string? _lastError;
 
@@ -103,7 +100,7 @@ internal sealed class KernelBufferParser
                 Interlocked.Increment(ref _nonRecords);
                 continue;
             }
-            if (m.Type == AuditMessageType.User && m.Payload.IndexOf(BacklogWakeText) >= 0) Interlocked.Increment(ref _backlogWakes);
+            if (m.Type == AuditMessageType.User && m.Payload.IndexOf(AuditControl.BacklogWakeRecordText) >= 0) Interlocked.Increment(ref _backlogWakes);
             if (RecordParser.TryParseKernel(m.Type, m.Payload, out var record, out var error))
             {
                 into.Add(record!);

@@ -37,6 +37,12 @@ public sealed class AuditControl : IDisposable
     /// <summary>Wake messages the kernel refused or did not answer (counted, never thrown from <see cref="GetStatus"/>).</summary>
     public long BacklogWakeFailures => Interlocked.Read(ref _backlogWakeFailures);
 
+    /// <summary>Both wake counters at once, for status.</summary>
+    public BacklogWakeCounts WakeCounts => new(BacklogWakes, BacklogWakeFailures);
+
+    /// <summary>How the kernel logs <see cref="BacklogWakeMessage"/> in the USER record's text (the reader counts these).</summary>
+    public static ReadOnlySpan<byte> BacklogWakeRecordText => "msg='fsaudit-backlog-wake'"u8;
+
     private readonly BacklogWakePolicy _wakePolicy = new();
 
     /// <summary>

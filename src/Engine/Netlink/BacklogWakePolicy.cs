@@ -24,3 +24,6 @@ public sealed class BacklogWakePolicy
     /// rules) should be followed by a wake too.</summary>
     public bool InWindow(long nowMs) => nowMs <= Volatile.Read(ref _wakeUntilMs);
 }
+
+/// <summary>Backlog wake messages a control socket sent (<see cref="AuditControl.GetStatus"/>), and those that failed.</summary>
+public readonly record struct BacklogWakeCounts(long Sent, long Failed);

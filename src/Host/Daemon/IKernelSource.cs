@@ -30,7 +30,7 @@ public interface IKernelSource : IDisposable
     long DroppedForUs { get; }
 
     /// <summary>Wake messages our status queries sent after finding the kernel backlog over its limit.</summary>
-    BacklogWakes BacklogWakes { get; }
+    BacklogWakeCounts BacklogWakes { get; }
 
     /// <summary>Once the reader drains the socket: events are produced for us (our rules go in).</summary>
     void StartProducing();
@@ -55,7 +55,7 @@ public sealed class DaemonKernelSource(KernelSession session, IReadOnlyList<Audi
     public IReadOnlyList<AuditRule> QueryRules() => session.QueryRules();
     public uint LostAtStart => session.Found.Lost;
     public long DroppedForUs => session.Connection?.Socket.ReceiveOverruns ?? 0;
-    public BacklogWakes BacklogWakes => session.BacklogWakes;
+    public BacklogWakeCounts BacklogWakes => session.BacklogWakes;
     public void StartProducing() => session.AddRules(rules);
     public void StopProducing() => session.RemoveRules();
     public void Detach() => session.Unregister();
@@ -94,7 +94,7 @@ public sealed class MulticastKernelSource : IKernelSource
     public IRegistrationControl? Registration => null;
     public uint LostAtStart { get; }
     public long DroppedForUs => _connection.ReceiveOverruns;
-    public BacklogWakes BacklogWakes => new(_control.BacklogWakes, _control.BacklogWakeFailures);
+    public BacklogWakeCounts BacklogWakes => _control.WakeCounts;
 
     public AuditStatus QueryStatus()
     {
@@ -116,6 +116,3 @@ public sealed class MulticastKernelSource : IKernelSource
         _control.Dispose();
     }
 }
-
-/// <summary>Backlog wake messages sent by a control socket's status queries (<see cref="AuditControl.GetStatus"/>), and those that failed.</summary>
-public readonly record struct BacklogWakes(long Sent, long Failed);

@@ -179,7 +179,7 @@ public sealed class KernelSession : IDisposable
     }
 
     /// <summary>Backlog wake messages this session's status queries sent, and those that failed (<see cref="AuditControl.GetStatus"/>).</summary>
-    public BacklogWakes BacklogWakes => new(_control.BacklogWakes, _control.BacklogWakeFailures);
+    public BacklogWakeCounts BacklogWakes => _control.WakeCounts;
 
     /// <summary>Deletes the rules we added (first step of stopping: no new events are produced for us).</summary>
     public void RemoveRules()

@@ -7,7 +7,7 @@ namespace FsAudit.Host.Daemon;
 public static class KernelStatusJson
 {
     public static void Write(Utf8JsonWriter w, AuditStatus s, IReadOnlyList<AuditRule> rules, long? lostAtStart = null,
-        BacklogWakes? wakes = null)
+        BacklogWakeCounts? wakes = null)
     {
         w.WriteStartObject("kernel");
         w.WriteNumber("enabled", s.Enabled);
