@@ -73,6 +73,10 @@ public static class BenchCommand
         {
             Description = "fsaudit mode: a HOCON file added after the bench's generated daemon config (its keys win), to measure your own settings",
         };
+        public readonly Option<string?> Directory = new("--directory", "-d")
+        {
+            Description = "where the temp tree goes (the watched load and the fsaudit daemon's journal and spill files): a directory on the file system you want to size (default: the system's temp directory)",
+        };
         public readonly Option<bool> Json = new("--json") { Description = "print the results as one JSON document instead of the table" };
         public readonly Option<string> AuditdCache = new("--auditd-cache")
         {
@@ -88,7 +92,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure the audit path: N writer processes create/write/close/delete files in a watched " +
                                        "temp tree while each mode reads the kernel's records (needs root; restores the kernel's audit state)")
         {
-            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Journal, o.DrainCoalesce, o.BusyMicros, o.Rounds, o.DaemonConfig, o.Json, o.AuditdCache,
+            o.Writers, o.Seconds, o.Bytes, o.Mix, o.Modes, o.BacklogLimit, o.BacklogWaitTime, o.Subscribers, o.StalledSubscribers, o.Journal, o.DrainCoalesce, o.BusyMicros, o.Rounds, o.DaemonConfig, o.Directory, o.Json, o.AuditdCache,
         };
         cmd.SetAction(async (result, ct) =>
         {
@@ -129,6 +133,7 @@ public static class BenchCommand
         double? busyGiven = result.GetValue(o.BusyMicros);
         double busy = busyGiven ?? BenchOptions.DefaultBusyMicrosPerEvent;
         string journal = result.GetValue(o.Journal) ?? "on";
+        string? directory = result.GetValue(o.Directory);
         error = seconds is < 1 or > 600 ? "--seconds must be from 1 to 600"
             : bytes is < 0 or > 1 << 20 ? "--bytes must be from 0 to 1048576"
             : subscribers is < 0 or > 1000 ? "--subscribers must be from 0 to 1000"
@@ -145,6 +150,7 @@ public static class BenchCommand
             : journal == "off" && !modes.Contains(BenchMode.FsAudit) ? "--journal off needs the fsaudit mode"
             : daemonConfig is not null && !modes.Contains(BenchMode.FsAudit) ? "--daemon-config needs the fsaudit mode"
             : daemonConfig is not null && !File.Exists(daemonConfig) ? $"--daemon-config: no such file {daemonConfig}"
+            : directory is not null && !System.IO.Directory.Exists(directory) ? $"--directory: no such directory {directory}"
             : null;
         if (error is not null) return null;
         return new BenchOptions
@@ -163,6 +169,7 @@ public static class BenchCommand
             BusyMicrosPerEvent = busy,
             Rounds = rounds,
             DaemonConfig = daemonConfig is null ? null : Path.GetFullPath(daemonConfig),
+            Directory = directory is null ? null : Path.GetFullPath(directory),
             Json = result.GetValue(o.Json),
             AuditdCache = result.GetValue(o.AuditdCache) ?? "/var/cache/fsaudit-bench",
         };
@@ -192,7 +199,7 @@ public static class BenchCommand
         {
             using var machineLock = MachineLock.Acquire(options.LockTimeout,
                 () => Console.Error.WriteLine($"bench: waiting for {MachineLock.Path} (kernel tests or another bench hold it)"), stop.Token);
-            var root = Directory.CreateTempSubdirectory("fsaudit-bench-");
+            var root = CreateTempTree(options.Directory);
             try
             {
                 using var kernel = new NetlinkAuditKernel();
@@ -216,7 +223,7 @@ public static class BenchCommand
             exit = ExitFailure;
         }
 
-        var report = new BenchReport(MachineInfo.Current(), options, results, interrupted);
+        var report = new BenchReport(MachineInfo.Current(options.Directory ?? Path.GetTempPath()), options, results, interrupted);
         if (options.Json)
         {
             using var stdout = Console.OpenStandardOutput();
@@ -226,6 +233,30 @@ public static class BenchCommand
         else report.WriteTable(Console.Out);
         if (exit == ExitOk && results.Any(r => r.Error is not null)) exit = ExitFailure;
         return exit;
+    }
+
+    /// <summary>A new private directory <c>fsaudit-bench-XXXXXX</c> under <paramref name="parent"/> (null: the system's temp directory).</summary>
+    internal static DirectoryInfo CreateTempTree(string? parent)
+    {
+        if (parent is null) return Directory.CreateTempSubdirectory("fsaudit-bench-");
+        for (int attempt = 0; ; attempt++)
+        {
+            string path = Path.Combine(parent, "fsaudit-bench-" + Path.GetRandomFileName().Replace(".", "")[..6]);
+            if (Directory.Exists(path) || File.Exists(path))
+            {
+                if (attempt < 100) continue;
+                throw new BenchException($"cannot make a fresh directory under {parent}");
+            }
+            try
+            {
+                return OperatingSystem.IsWindows() ? Directory.CreateDirectory(path)
+                    : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BenchException($"cannot make a directory under {parent}: {e.Message}");
+            }
+        }
     }
 
     /// <summary><c>fsaudit bench-worker</c>: one writer process of the bench (hidden; the bench starts it).</summary>

@@ -83,6 +83,11 @@ public sealed record BenchOptions
     /// <summary>fsaudit mode: a HOCON file appended to the generated daemon config (later keys win).</summary>
     public string? DaemonConfig { get; init; }
     public bool Json { get; init; }
+    /// <summary>
+    /// The directory under which the bench makes its temp tree (the watched load directories and the fsaudit daemon's
+    /// state: journal, spill files); null = the system's temp directory. Put it on the file system you want to size.
+    /// </summary>
+    public string? Directory { get; init; }
     /// <summary>Where Debian's auditd packages are downloaded and unpacked (never installed).</summary>
     public string AuditdCache { get; init; } = "/var/cache/fsaudit-bench";
     /// <summary>How long to wait for the machine's kernel lock held by kernel tests or another bench.</summary>

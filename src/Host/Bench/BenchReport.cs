@@ -4,15 +4,17 @@ using System.Text.Json;
 
 namespace FsAudit.Host.Bench;
 
-/// <summary>Where the figures were taken.</summary>
-public sealed record MachineInfo(int Cores, string Kernel, string Runtime)
+/// <summary>Where the figures were taken: the machine, and the directory (and its file system) the load ran in.</summary>
+public sealed record MachineInfo(int Cores, string Kernel, string Runtime, string? LoadDirectory = null, string? LoadFileSystem = null)
 {
-    public static MachineInfo Current()
+    public static MachineInfo Current(string loadDirectory)
     {
         string kernel;
         try { kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
         catch (IOException) { kernel = RuntimeInformation.OSDescription; }
-        return new MachineInfo(Environment.ProcessorCount, kernel, RuntimeInformation.FrameworkDescription);
+        string full = Path.GetFullPath(loadDirectory);
+        return new MachineInfo(Environment.ProcessorCount, kernel, RuntimeInformation.FrameworkDescription,
+            full.Length > 1 ? full.TrimEnd('/') : full, MountTable.Find(full)?.Type);
     }
 }
 
@@ -29,6 +31,7 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
     {
         var o = Options;
         w.WriteLine($"fsaudit bench: {Machine.Cores} cores, kernel {Machine.Kernel}, {Machine.Runtime}; " +
+                    (Machine.LoadDirectory is { } dir ? $"load under {dir} ({Machine.LoadFileSystem ?? "file system unknown"}); " : "") +
                     $"{o.Seconds} s per mode, {o.Bytes} B per file, mix {o.Mix.Format()} ({o.Mix.EventsPerIteration()} events/iteration), " +
                     $"backlog_limit {o.BacklogLimit}, backlog_wait_time {o.BacklogWaitTime}" +
                     (o.Subscribers > 0 ? $", {o.Subscribers} subscribers" : "") +
@@ -115,6 +118,8 @@ public sealed record BenchReport(MachineInfo Machine, BenchOptions Options, IRea
         w.WriteNumber("cores", Machine.Cores);
         w.WriteString("kernel", Machine.Kernel);
         w.WriteString("runtime", Machine.Runtime);
+        if (Machine.LoadDirectory is { } dir) w.WriteString("load_directory", dir); else w.WriteNull("load_directory");
+        if (Machine.LoadFileSystem is { } fs) w.WriteString("load_file_system", fs); else w.WriteNull("load_file_system");
         w.WriteEndObject();
         w.WriteStartObject("options");
         w.WriteStartArray("writers");

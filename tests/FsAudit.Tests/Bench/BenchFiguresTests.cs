@@ -47,6 +47,26 @@ public class BenchFiguresTests
     }
 
     [Fact]
+    public void The_report_names_the_directory_and_file_system_the_load_ran_in()
+    {
+        var options = new BenchOptions { Modes = [BenchMode.Off] };
+        BenchResult[] results = [R(BenchMode.Off, 1, 1000)];
+        var report = new BenchReport(new MachineInfo(2, "6.1.0", ".NET 10", "/srv/data", "xfs"), options, results, Interrupted: false);
+        var text = new StringWriter();
+        report.WriteTable(text);
+        Assert.Contains("load under /srv/data (xfs);", text.ToString());
+        using var json = new MemoryStream();
+        report.WriteJson(json);
+        var machine = JsonDocument.Parse(json.ToArray()).RootElement.GetProperty("machine");
+        Assert.Equal("/srv/data", machine.GetProperty("load_directory").GetString());
+        Assert.Equal("xfs", machine.GetProperty("load_file_system").GetString());
+
+        var (table, unknown) = Render(options, results); // no directory known: nothing claimed
+        Assert.DoesNotContain("load under", table);
+        Assert.Equal(JsonValueKind.Null, unknown.RootElement.GetProperty("machine").GetProperty("load_file_system").ValueKind);
+    }
+
+    [Fact]
     public void Too_few_rounds_give_no_median_interval()
     {
         Assert.Null(MedianInterval.Of([0.8, 0.9, 1.0, 1.1])); // 4 rounds: min..max holds the median only 7 times in 8

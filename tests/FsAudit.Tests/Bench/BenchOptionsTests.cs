@@ -116,6 +116,39 @@ public class BenchOptionsTests
         finally { File.Delete(file); }
     }
 
+    [Fact]
+    public void Directory_must_exist_and_is_kept_as_a_full_path()
+    {
+        var dir = Directory.CreateTempSubdirectory("fsaudit-bench-opt-");
+        try
+        {
+            var o = BenchCommand.Parse(["-d", dir.FullName + "/sub/.."], out var error);
+            Assert.Null(error);
+            Assert.Equal(dir.FullName, o!.Directory);
+            Assert.Null(BenchCommand.Parse(["--directory", Path.Combine(dir.FullName, "missing")], out error));
+            Assert.Contains("--directory: no such directory", error);
+            Assert.Null(BenchCommand.Parse([], out _)!.Directory); // the system's temp directory
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
+    public void The_temp_tree_is_a_fresh_private_directory_under_the_one_given()
+    {
+        var parent = Directory.CreateTempSubdirectory("fsaudit-bench-parent-");
+        try
+        {
+            var a = BenchCommand.CreateTempTree(parent.FullName);
+            var b = BenchCommand.CreateTempTree(parent.FullName);
+            Assert.NotEqual(a.FullName, b.FullName);
+            Assert.Equal(parent.FullName, a.Parent!.FullName);
+            Assert.StartsWith("fsaudit-bench-", a.Name);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(a.FullName));
+            Assert.Equal(Path.GetFullPath(Path.GetTempPath()).TrimEnd('/'), BenchCommand.CreateTempTree(null).Parent!.FullName.TrimEnd('/'));
+        }
+        finally { parent.Delete(recursive: true); }
+    }
+
     [Theory]
     [InlineData("none", 2)]
     [InlineData("rename", 3)]
