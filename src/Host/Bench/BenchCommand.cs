@@ -151,6 +151,8 @@ public static class BenchCommand
             : daemonConfig is not null && !modes.Contains(BenchMode.FsAudit) ? "--daemon-config needs the fsaudit mode"
             : daemonConfig is not null && !File.Exists(daemonConfig) ? $"--daemon-config: no such file {daemonConfig}"
             : directory is not null && !System.IO.Directory.Exists(directory) ? $"--directory: no such directory {directory}"
+            : directory is not null && modes.Contains(BenchMode.FsAudit) && System.Text.Encoding.UTF8.GetByteCount(Path.GetFullPath(directory).TrimEnd('/')) > MaxDirectoryBytes
+                ? $"--directory: {Path.GetFullPath(directory)} is too long for the fsaudit daemon's Unix socket inside it (at most {MaxDirectoryBytes} bytes; use a shorter path or a symbolic link to it)"
             : null;
         if (error is not null) return null;
         return new BenchOptions
@@ -234,6 +236,12 @@ public static class BenchCommand
         if (exit == ExitOk && results.Any(r => r.Error is not null)) exit = ExitFailure;
         return exit;
     }
+
+    /// <summary>
+    /// The longest <c>--directory</c> with fsaudit mode: the daemon's socket is <c>DIR/fsaudit-bench-XXXXXX/fsaudit-256-r50/fsaudit.sock</c>
+    /// at the longest (50 bytes after DIR), and a Unix socket path holds at most 107 bytes.
+    /// </summary>
+    internal const int MaxDirectoryBytes = 107 - 50;
 
     /// <summary>A new private directory <c>fsaudit-bench-XXXXXX</c> under <paramref name="parent"/> (null: the system's temp directory).</summary>
     internal static DirectoryInfo CreateTempTree(string? parent)

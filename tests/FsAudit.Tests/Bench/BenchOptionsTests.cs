@@ -128,6 +128,15 @@ public class BenchOptionsTests
             Assert.Null(BenchCommand.Parse(["--directory", Path.Combine(dir.FullName, "missing")], out error));
             Assert.Contains("--directory: no such directory", error);
             Assert.Null(BenchCommand.Parse([], out _)!.Directory); // the system's temp directory
+
+            // The daemon's socket lives inside: a path it cannot bind is refused before anything runs (fsaudit mode only).
+            var deep = Directory.CreateDirectory(Path.Combine(dir.FullName, new string('d', BenchCommand.MaxDirectoryBytes)));
+            Assert.Null(BenchCommand.Parse(["--modes", "drain,fsaudit", "-d", deep.FullName], out error));
+            Assert.Contains("too long for the fsaudit daemon's Unix socket", error);
+            Assert.NotNull(BenchCommand.Parse(["--modes", "drain", "-d", deep.FullName], out error));
+            var longest = Directory.CreateDirectory("/tmp/" + new string('x', BenchCommand.MaxDirectoryBytes - "/tmp/".Length));
+            try { Assert.NotNull(BenchCommand.Parse(["--modes", "fsaudit", "-d", longest.FullName], out error)); }
+            finally { longest.Delete(); }
         }
         finally { dir.Delete(recursive: true); }
     }
