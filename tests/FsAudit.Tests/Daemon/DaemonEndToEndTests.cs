@@ -204,9 +204,11 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     public void A_daemon_started_during_a_flood_loses_nothing()
     {
         using var guard = KernelStateGuard.Capture();
-        // 8 MiB of socket: tens of milliseconds of this flood, far less than the daemon's start-up (actor system,
-        // journal, subscribers), during which nothing read the socket while the rules were already in.
-        var (watched, config) = WatchedConfig("flood", "flood", extra: "fsaudit.kernel.receive-buffer = 8MiB");
+        // 32 MiB of socket: ~0.2 s of this flood (~1 KB of socket memory per record), far less than the daemon's
+        // start-up after its rules are in (actor system, journal, subscribers: 5-7 s here), which would overflow it
+        // unless the reader drains the socket meanwhile. Not 8 MiB (~50 ms): in one of ~7 full suite runs that
+        // overflowed once, with the 2 cores shared with the rest of the suite; the daemon's default is 128 MiB.
+        var (watched, config) = WatchedConfig("flood", "flood", extra: "fsaudit.kernel.receive-buffer = 32MiB");
         // The flood runs before the daemon starts and until after it runs: create, write, close, delete.
         var flood = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(SyscallChild.PerlPath)
         {
