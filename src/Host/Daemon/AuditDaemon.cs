@@ -149,7 +149,7 @@ public sealed class AuditDaemon
             }
             using var stats = StartStatsLine();
             var systemd = SystemdNotify.FromEnvironment();
-            Log.Info($"running; status socket {_settings.SocketPath}");
+            Log.Info($"running; status socket {_settings.SocketPath}; {StartupSummary()}");
             systemd?.Ready($"{rules.Count} rules, socket {_settings.SocketPath}");
 
             var faulted = _pipeline.Completion.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -277,6 +277,20 @@ public sealed class AuditDaemon
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer)) WriteStatus(w, journal);
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// How long the start took, from the process's start (before the runtime switches' re-execution) to now, and the JIT
+    /// work in it: with tiered compilation off every method is compiled fully at its first call, which is most of a start
+    /// (README, "Configuration").
+    /// </summary>
+    private static string StartupSummary()
+    {
+        double seconds;
+        try { seconds = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds; }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { return "start-up time unknown"; }
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"started in {seconds:0.0} s ({System.Runtime.JitInfo.GetCompiledMethodCount()} methods JIT-compiled, {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:0.0} s of JIT)");
     }
 
     private void WriteStatus(Utf8JsonWriter w, JournalStatus? journal)

@@ -56,6 +56,12 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
             Assert.Equal((uint)daemon.Pid, during.Pid);
             Assert.Contains("DOTNET_ReadyToRun=0", daemon.CurrentEnvironment());
             Assert.Contains("DOTNET_GCgen0size=0x1000000", daemon.CurrentEnvironment());
+            // The start's cost is logged, counted from the process's start (before that re-execution).
+            var started = System.Text.RegularExpressions.Regex.Match(daemon.Stderr,
+                @"running; status socket .*; started in (\d+\.\d) s \((\d+) methods JIT-compiled, \d+\.\d s of JIT\)");
+            Assert.True(started.Success, daemon.Stderr);
+            Assert.InRange(double.Parse(started.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.1, 60);
+            Assert.True(int.Parse(started.Groups[2].Value) > 1000, "a full-JIT start compiles thousands of methods");
             Assert.Equal(4321u, during.BacklogLimit);
             Assert.Equal(1u, during.Enabled);
 
