@@ -7,12 +7,15 @@ namespace FsAudit.Host.Bench;
 /// </summary>
 public static class MountTable
 {
-    /// <summary>The file system type and mount point of <paramref name="path"/> (absolute), or null when not found.</summary>
+    /// <summary>
+    /// The file system type and mount point of <paramref name="path"/> (absolute; symbolic links are followed, as the
+    /// kernel does), or null when not found.
+    /// </summary>
     public static (string Type, string MountPoint)? Find(string path)
     {
         try
         {
-            return Find(File.ReadAllText("/proc/self/mountinfo"), path);
+            return Find(File.ReadAllText("/proc/self/mountinfo"), RealPath(path) ?? path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -59,4 +62,20 @@ public static class MountTable
     }
 
     private static bool IsOctal(char c) => c is >= '0' and <= '7';
+
+    /// <summary>The path with every symbolic link resolved (realpath(3)); null when it cannot be resolved.</summary>
+    internal static string? RealPath(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        IntPtr resolved = realpath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return null;
+        try { return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(resolved); }
+        finally { free(resolved); }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern IntPtr realpath([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern void free(IntPtr pointer);
 }

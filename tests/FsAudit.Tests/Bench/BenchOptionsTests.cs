@@ -142,6 +142,7 @@ public class BenchOptionsTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void The_temp_tree_is_a_fresh_private_directory_under_the_one_given()
     {
         var parent = Directory.CreateTempSubdirectory("fsaudit-bench-parent-");

@@ -34,6 +34,26 @@ public class MountTableTests
     }
 
     [Fact]
+    public void Symbolic_links_are_followed_to_the_real_directory()
+    {
+        var dir = Directory.CreateTempSubdirectory("fsaudit-mount-");
+        try
+        {
+            var real = Directory.CreateDirectory(Path.Combine(dir.FullName, "real"));
+            var link = Path.Combine(dir.FullName, "link");
+            Directory.CreateSymbolicLink(link, real.FullName);
+            Assert.Equal(MountTable.RealPath(real.FullName), MountTable.RealPath(Path.Combine(link, ".")));
+            Assert.Equal(MountTable.RealPath(real.FullName), MountTable.RealPath(link));
+            Assert.Null(MountTable.RealPath(Path.Combine(dir.FullName, "missing")));
+            // /proc is its own mount: a link into it is reported as proc, not as the file system the link lies on.
+            var proc = Path.Combine(dir.FullName, "to-proc");
+            Directory.CreateSymbolicLink(proc, "/proc/self");
+            Assert.Equal("proc", MountTable.Find(proc)?.Type);
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
     public void This_machine_s_root_is_found()
     {
         var found = MountTable.Find("/");
