@@ -189,6 +189,7 @@ public sealed class PipelineHandle<TEvent>
                 ReaderMessages = rc.Messages,
                 Unparsable = rc.Unparsable,
                 ReaderOverruns = rc.Overruns,
+                ReaderLongestGapMs = Math.Round(_pump.LongestGap.TotalMilliseconds, 1),
                 BacklogWakeRecords = rc.BacklogWakeRecords,
                 ReaderFailure = _pump.Failure?.Message,
                 ReaderNice = _pump.ReaderNice,

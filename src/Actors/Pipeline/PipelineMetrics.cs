@@ -14,6 +14,12 @@ public sealed record PipelineMetrics
     public long Unparsable { get; init; }
     /// <summary>Times the source reported lost input (e.g. ENOBUFS).</summary>
     public long ReaderOverruns { get; init; }
+    /// <summary>
+    /// The longest time the reader thread spent between two reads of the socket (milliseconds, since start): its
+    /// coalescing sleep at least; much longer means it waited for a core, the GC or the spill disk, and if that outlasted
+    /// what the socket's receive buffer holds, <see cref="ReaderOverruns"/> counts the loss.
+    /// </summary>
+    public double ReaderLongestGapMs { get; init; }
     /// <summary>Records of backlog wake messages received (sent by status queries around a kernel backlog overflow; kept as USER events).</summary>
     public long BacklogWakeRecords { get; init; }
     /// <summary>Why the reader stopped, when it failed.</summary>

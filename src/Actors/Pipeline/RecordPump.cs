@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FsAudit.Engine.Records;
 
 namespace FsAudit.Actors.Pipeline;
@@ -27,6 +28,7 @@ internal sealed class RecordPump : IDisposable
     private readonly Thread _thread;
     private volatile bool _stopping;
     private long _readCalls, _records;
+    private long _longestGapTicks; // Stopwatch ticks; written by the reader thread only
     private int _started;
 
     /// <param name="coalesceMs">Sleep after a read of fewer than <paramref name="coalesceBelowRecords"/> records that did not fill the
@@ -47,6 +49,13 @@ internal sealed class RecordPump : IDisposable
     public long ReadCalls => Interlocked.Read(ref _readCalls);
     public long Records => Interlocked.Read(ref _records);
     public ReaderCounters ReaderCounters => _reader.Counters;
+
+    /// <summary>
+    /// The longest time between the end of one read and the start of the next since the reader started: the coalescing
+    /// sleep, handing records to the buffer (spilling included) and any wait for a core or for the GC. The kernel keeps
+    /// queueing into the socket meanwhile; a gap longer than its receive buffer holds shows up as reader overruns.
+    /// </summary>
+    public TimeSpan LongestGap => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestGapTicks));
 
     /// <summary>Set when the reader threw: reading stopped, buffered records still flow, then the stream fails.</summary>
     public Exception? Failure { get; private set; }
@@ -76,9 +85,13 @@ internal sealed class RecordPump : IDisposable
         ReaderNice = ThreadNice.CurrentThread();
         var scratch = new List<AuditRecord>(1024);
         Exception? failure = null;
+        long lastReadEnd = 0;
         while (!_stopping)
         {
             scratch.Clear();
+            long readStart = Stopwatch.GetTimestamp();
+            if (lastReadEnd != 0 && readStart - lastReadEnd > _longestGapTicks)
+                Interlocked.Exchange(ref _longestGapTicks, readStart - lastReadEnd);
             try
             {
                 _reader.Read(scratch, _pollMs);
@@ -88,6 +101,7 @@ internal sealed class RecordPump : IDisposable
                 failure = e;
                 Failure = e;
             }
+            lastReadEnd = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _readCalls);
             if (scratch.Count > 0)
             {

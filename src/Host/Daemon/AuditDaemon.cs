@@ -208,7 +208,7 @@ public sealed class AuditDaemon
         var m = _pipeline.Metrics;
         Log.Info($"stopped: records={m.RecordsRead} events={m.Events} incomplete={m.IncompleteEvents} evicted={m.EvictedEvents} " +
                  $"possibly_lost_serials={m.PossiblyLostSerials} spilled={m.SpilledRecords} dropped={m.DroppedRecords} " +
-                 $"kernel_dropped_for_us={_kernel.DroppedForUs}");
+                 $"kernel_dropped_for_us={_kernel.DroppedForUs} reader_longest_gap_ms={m.ReaderLongestGapMs.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     /// <summary>Waits until no record arrived for <paramref name="quiet"/> (bounded by <paramref name="max"/>).</summary>

@@ -37,7 +37,7 @@ public sealed class MetricsExporter : IDisposable
 
     // Pipeline
     private readonly Counter _records, _events, _incomplete, _lostSerials, _overruns, _unparsable, _spilled, _dropped, _registrationLosses;
-    private readonly Gauge _buffered, _spillBacklog, _inFlight;
+    private readonly Gauge _buffered, _spillBacklog, _inFlight, _readerLongestGap;
     // Kernel
     private readonly Gauge _kernelLost, _kernelBacklog, _kernelBacklogLimit, _kernelEnabled;
     // Subscribers
@@ -69,6 +69,8 @@ public sealed class MetricsExporter : IDisposable
         _dropped = f.CreateCounter("fsaudit_dropped_records_total", "Records lost because they could be neither buffered nor spilled.");
         _registrationLosses = f.CreateCounter("fsaudit_registration_losses_total", "Times the kernel dropped our audit daemon registration.");
         _buffered = f.CreateGauge("fsaudit_buffered_records", "Records buffered in memory between the socket reader and correlation.");
+        _readerLongestGap = f.CreateGauge("fsaudit_reader_longest_gap_seconds",
+            "Longest time the socket reader spent between two reads since start (its coalescing sleep at least); overruns follow when it outlasts the socket buffer.");
         _spillBacklog = f.CreateGauge("fsaudit_spill_backlog_bytes", "Bytes of spilled records not yet replayed.");
         _inFlight = f.CreateGauge("fsaudit_events_in_flight", "Events being assembled.");
 
@@ -134,6 +136,7 @@ public sealed class MetricsExporter : IDisposable
             _dropped.IncTo(m.DroppedRecords);
             _registrationLosses.IncTo(m.RegistrationLosses);
             _buffered.Set(m.BufferedRecordsNow);
+            _readerLongestGap.Set(m.ReaderLongestGapMs / 1000);
             _spillBacklog.Set(m.SpillBacklogBytesNow);
             _inFlight.Set(m.EventsInFlightNow);
         });

@@ -88,6 +88,46 @@ public sealed class RecordPumpTests : IDisposable
     }
 
     [Fact]
+    public void The_longest_gap_between_reads_counts_the_coalescing_sleep_and_not_the_time_inside_a_read()
+    {
+        // One record per read and 40 ms coalescing: every gap between reads is at least the sleep.
+        using var small = Buffer();
+        var pump = new RecordPump(new FloodReader(long.MaxValue, perRead: 1), small, pollMs: 5, coalesceMs: 40, coalesceBelowRecords: 10);
+        Assert.Equal(TimeSpan.Zero, pump.LongestGap);
+        var clock = Stopwatch.StartNew();
+        pump.Start();
+        Thread.Sleep(300);
+        pump.Stop();
+        Assert.InRange(pump.LongestGap.TotalMilliseconds, 39, clock.Elapsed.TotalMilliseconds);
+
+        // Reads that each take 300 ms, without coalescing: the time spent reading is not a gap.
+        using var other = Buffer();
+        var slow = new SlowReader(TimeSpan.FromMilliseconds(300));
+        var reading = new RecordPump(slow, other, pollMs: 5);
+        reading.Start();
+        Assert.True(slow.Reads.Wait(TimeSpan.FromSeconds(10)), "the reader never read three times");
+        reading.Stop();
+        Assert.InRange(reading.LongestGap.TotalMilliseconds, 0, 299);
+    }
+
+    /// <summary>Each read takes <c>duration</c> and returns one record; <see cref="Reads"/> is set after the third.</summary>
+    private sealed class SlowReader(TimeSpan duration) : IRecordReader
+    {
+        private int _reads;
+        public ManualResetEventSlim Reads { get; } = new(false);
+
+        public int Read(List<AuditRecord> into, int timeoutMs)
+        {
+            Thread.Sleep(duration);
+            into.Add(TestRecords.Make(1300, (uint)_reads, "arch=c000003e syscall=257 success=yes"));
+            if (++_reads >= 3) Reads.Set();
+            return 1;
+        }
+
+        public void Dispose() { }
+    }
+
+    [Fact]
     public void Settings_reject_out_of_range_reader_knobs()
     {
         var ok = new PipelineSettings { SpillDirectory = _spillDir };

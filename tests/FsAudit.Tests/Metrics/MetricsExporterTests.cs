@@ -32,7 +32,7 @@ public sealed class MetricsExporterTests
     [Fact]
     public async Task Scrape_over_http_reports_the_current_snapshots()
     {
-        var pipeline = new PipelineMetrics { RecordsRead = 1200, Events = 200, IncompleteEvents = 3, PossiblyLostSerials = 2, ReaderOverruns = 1, BufferedRecordsNow = 17, EventsInFlightNow = 4 };
+        var pipeline = new PipelineMetrics { RecordsRead = 1200, Events = 200, IncompleteEvents = 3, PossiblyLostSerials = 2, ReaderOverruns = 1, ReaderLongestGapMs = 62.5, BufferedRecordsNow = 17, EventsInFlightNow = 4 };
         var kernel = new AuditStatus { Enabled = 1, Lost = 9, Backlog = 5, BacklogLimit = 8192 };
         IReadOnlyList<SubscriberMetrics> subs =
         [
@@ -59,6 +59,7 @@ public sealed class MetricsExporterTests
         Assert.Equal(3, Sample(text, "fsaudit_incomplete_events_total"));
         Assert.Equal(2, Sample(text, "fsaudit_possibly_lost_serials_total"));
         Assert.Equal(1, Sample(text, "fsaudit_reader_overruns_total"));
+        Assert.Equal(0.0625, Sample(text, "fsaudit_reader_longest_gap_seconds"));
         Assert.Equal(17, Sample(text, "fsaudit_buffered_records"));
         Assert.Equal(9, Sample(text, "fsaudit_kernel_lost"));
         Assert.Equal(5, Sample(text, "fsaudit_kernel_backlog"));
