@@ -287,7 +287,11 @@ public sealed class AuditDaemon
     private static string StartupSummary()
     {
         double seconds;
-        try { seconds = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds; }
+        try
+        {
+            using var self = Process.GetCurrentProcess();
+            seconds = (DateTime.Now - self.StartTime).TotalSeconds;
+        }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { return "start-up time unknown"; }
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"started in {seconds:0.0} s ({System.Runtime.JitInfo.GetCompiledMethodCount()} methods JIT-compiled, {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:0.0} s of JIT)");
