@@ -211,7 +211,7 @@ public sealed class DaemonEndToEndTests(ITestOutputHelper output) : DaemonTestDi
     {
         using var guard = KernelStateGuard.Capture();
         // 32 MiB of socket: ~0.2 s of this flood (~1 KB of socket memory per record), far less than the daemon's
-        // start-up after its rules are in (actor system, journal, subscribers: 5-7 s here), which would overflow it
+        // start-up after its rules are in (actor system, journal, subscribers: 5.5-6.7 s under this flood), which would overflow it
         // unless the reader drains the socket meanwhile. Not 8 MiB (~50 ms): in one of ~7 full suite runs that
         // overflowed once, with the 2 cores shared with the rest of the suite; the daemon's default is 128 MiB.
         var (watched, config) = WatchedConfig("flood", "flood", extra: "fsaudit.kernel.receive-buffer = 32MiB");
